@@ -1,0 +1,1 @@
+return Vmap.Sim.Cli.Run(args);

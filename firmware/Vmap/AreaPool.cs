@@ -1,0 +1,97 @@
+namespace Vmap;
+
+/// <summary>
+/// The fixed pool of area records, sized once at start-up: a structure of parallel <c>int</c>
+/// arrays indexed by an area handle. Handle 0 is the nil sentinel: it is black, has size 0 and
+/// subtree maximum 0, and is never written after construction, so tree and list code needs no
+/// null branches. Eight ints make a record: 32 bytes.
+/// <code>
+///   field        free area (free tree)       busy area (busy tree)    lazy area      pooled
+///   Start        first page                  first page               first page     -
+///   Size         pages                       pages + guard pages      same as busy   -
+///   Left/Right   children                    children                 -              -
+///   ParentColor  parent &lt;&lt; 1 | black      parent &lt;&lt; 1 | black   -              -
+///   Aux          largest block in subtree    caller tag               caller tag     -
+///   Prev         lower free neighbour        core that allocated it   core           -
+///   Next         higher free neighbour       -                        next lazy      next pooled
+/// </code>
+/// Protected by the free-tree lock of the allocator that owns it (records move between the
+/// trees only under that lock; a record taken off the lazy list belongs to the purger).
+/// </summary>
+internal sealed class AreaPool
+{
+    /// <summary>The nil handle.</summary>
+    public const int Nil = 0;
+
+    public readonly int[] Start;
+    public readonly int[] Size;
+    public readonly int[] Left;
+    public readonly int[] Right;
+    public readonly int[] ParentColor;
+    public readonly int[] Aux;
+    public readonly int[] Prev;
+    public readonly int[] Next;
+
+    private int _freeHead;
+    private int _available;
+
+    /// <summary>Allocates every record the allocator will ever use: handles 1..capacity.</summary>
+    public AreaPool(int capacity)
+    {
+        int n = capacity + 1;
+        Start = new int[n];
+        Size = new int[n];
+        Left = new int[n];
+        Right = new int[n];
+        ParentColor = new int[n];
+        Aux = new int[n];
+        Prev = new int[n];
+        Next = new int[n];
+        ParentColor[Nil] = 1; // nil is black
+        for (int i = capacity; i >= 1; i--)
+        {
+            Next[i] = _freeHead;
+            _freeHead = i;
+        }
+        _available = capacity;
+        Capacity = capacity;
+    }
+
+    /// <summary>How many records the pool was built with.</summary>
+    public int Capacity { get; }
+
+    /// <summary>How many records are in the pool now.</summary>
+    public int Available => _available;
+
+    /// <summary>Takes a record, or returns <see cref="Nil"/> when the pool is empty. Caller holds the free-tree lock.</summary>
+    public int TakeLocked()
+    {
+        int h = _freeHead;
+        if (h != Nil)
+        {
+            _freeHead = Next[h];
+            _available--;
+        }
+        return h;
+    }
+
+    /// <summary>Returns a record to the pool. Caller holds the free-tree lock.</summary>
+    public void GiveLocked(int h)
+    {
+        Next[h] = _freeHead;
+        _freeHead = h;
+        _available++;
+    }
+
+    /// <summary>Marks every pooled record in <paramref name="seen"/> (for the invariant checker).</summary>
+    public int MarkPooled(bool[] seen)
+    {
+        int count = 0;
+        for (int h = _freeHead; h != Nil && count <= Capacity; h = Next[h])
+        {
+            seen[h] = true;
+            count++;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,268 @@
+namespace Vmap;
+
+/// <summary>
+/// The free address space of the span (Linux free_vmap_area_root + free_vmap_area_list): every
+/// free block, in an augmented red-black tree keyed by start page and in an address-ordered
+/// doubly linked list through <c>Prev</c>/<c>Next</c>. Blocks never touch: two adjacent free
+/// blocks are always merged into one. Protected by the allocator's free-tree lock.
+/// </summary>
+internal sealed class FreeSpace
+{
+    private const int Nil = AreaPool.Nil;
+
+    private readonly AreaPool _pool;
+    private readonly int[] _start;
+    private readonly int[] _size;
+    private readonly int[] _prev;
+    private readonly int[] _next;
+    private readonly int[] _left;
+    private readonly int[] _right;
+
+    /// <summary>The free tree, augmented with the largest block of each subtree.</summary>
+    public readonly AreaTree Tree;
+
+    /// <summary>Total free pages (the sum of every block's size).</summary>
+    public int FreePages;
+
+    public FreeSpace(AreaPool pool)
+    {
+        _pool = pool;
+        _start = pool.Start;
+        _size = pool.Size;
+        _prev = pool.Prev;
+        _next = pool.Next;
+        _left = pool.Left;
+        _right = pool.Right;
+        Tree = new AreaTree(pool, true);
+    }
+
+    /// <summary>The largest free block in pages.</summary>
+    public int LargestBlock => Tree.SubtreeMax(Tree.Root);
+
+    /// <summary>The lowest free block, or nil (the head of the address-ordered list).</summary>
+    public int First => Tree.First();
+
+    /// <summary>The next free block above <paramref name="block"/>, or nil.</summary>
+    public int NextBlock(int block) => _next[block];
+
+    // ---- search ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The first page at or after <paramref name="start"/> whose absolute page number is a
+    /// multiple of <paramref name="align"/> (a power of two); <paramref name="alignOffset"/> is
+    /// the span's first absolute page modulo <paramref name="align"/>.
+    /// </summary>
+    public static int AlignUp(int start, int align, int alignOffset)
+    {
+        int mask = align - 1;
+        return start + ((align - ((start + alignOffset) & mask)) & mask);
+    }
+
+    private bool Fits(int block, int pages, int align, int alignOffset)
+    {
+        int size = _size[block];
+        if (size < pages) return false;
+        if (align == 1) return true;
+        int start = _start[block];
+        long aligned = AlignUp(start, align, alignOffset);
+        return aligned + pages <= (long)start + size;
+    }
+
+    /// <summary>
+    /// The lowest-address free block that can hold <paramref name="pages"/> pages starting on
+    /// an <paramref name="align"/> boundary, or nil (Linux find_vmap_lowest_match).
+    /// <para>
+    /// The search prunes with the exact size, not size + align - 1: a block of exactly the
+    /// requested size that happens to be aligned is a fit, and the padded size would skip it
+    /// (the trap of seed 002). The price is that a block big enough but badly aligned can be
+    /// visited and rejected; each rejection costs one climb, and only blocks shorter than
+    /// pages + align - 1 can be rejected.
+    /// </para>
+    /// </summary>
+    public int FindLowestFit(int pages, int align, int alignOffset)
+    {
+        AreaTree tree = Tree;
+        int n = tree.Root;
+        if (tree.SubtreeMax(n) < pages) return Nil;
+        while (true)
+        {
+            // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree was rejected.
+            int l = _left[n];
+            if (tree.SubtreeMax(l) >= pages)
+            {
+                n = l;
+                continue;
+            }
+            if (Fits(n, pages, align, alignOffset)) return n;
+            int r = _right[n];
+            if (tree.SubtreeMax(r) >= pages)
+            {
+                n = r;
+                continue;
+            }
+            // n's subtree is exhausted: climb to the nearest ancestor entered from its left
+            // child; that ancestor and its right subtree are the next blocks in address order.
+            while (true)
+            {
+                int p = tree.ParentOf(n);
+                if (p == Nil) return Nil;
+                bool fromLeft = _left[p] == n;
+                n = p;
+                if (!fromLeft) continue;
+                if (Fits(n, pages, align, alignOffset)) return n;
+                r = _right[n];
+                if (tree.SubtreeMax(r) >= pages)
+                {
+                    n = r;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Classifies how [start, start + pages) sits in <paramref name="block"/> (Linux classify_va_fit_type).</summary>
+    public FitType Classify(int block, int start, int pages)
+    {
+        bool head = _start[block] == start;
+        bool tail = _start[block] + _size[block] == start + pages;
+        if (head) return tail ? FitType.Full : FitType.LeftEdge;
+        return tail ? FitType.RightEdge : FitType.NoEdge;
+    }
+
+    // ---- carving ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Removes [start, start + pages) from <paramref name="block"/> (Linux adjust_va_to_fit_type).
+    /// For <see cref="FitType.NoEdge"/>, <paramref name="spare"/> is the record that becomes the
+    /// right remainder; for the other types it is not used. Nothing can fail here: the caller
+    /// has already secured every record the fit needs.
+    /// </summary>
+    public void Carve(int block, FitType fit, int start, int pages, int spare)
+    {
+        int end = start + pages;
+        switch (fit)
+        {
+            case FitType.Full:
+                // |<--- block --->|
+                // |VVVVVVVVVVVVVVV|     the block leaves the tree and the list.
+                Unlink(block);
+                break;
+
+            case FitType.LeftEdge:
+                // |<--- block --->|
+                // |VVVVVV|<-rest->|     the block keeps its place: its start only grows
+                _start[block] = end; //  past pages no other block can own.
+                _size[block] -= pages;
+                Tree.SizeChanged(block);
+                break;
+
+            case FitType.RightEdge:
+                // |<--- block --->|
+                // |<-rest->|VVVVVV|
+                _size[block] -= pages;
+                Tree.SizeChanged(block);
+                break;
+
+            default:
+                // |<--------- block -------->|
+                // |<-L->|VVVVVVVVVV|<-spare->|   the block keeps L, spare takes R.
+                int blockEnd = _start[block] + _size[block];
+                _size[block] = start - _start[block];
+                Tree.SizeChanged(block);
+                _start[spare] = end;
+                _size[spare] = blockEnd - end;
+                Tree.Insert(spare);
+                LinkAfter(block, spare);
+                break;
+        }
+        FreePages -= pages;
+    }
+
+    // ---- giving back -------------------------------------------------------------------------
+
+    /// <summary>
+    /// Returns the range held by <paramref name="area"/> (Start, Size) to free space, merging
+    /// with the free blocks on either side (Linux merge_or_add_vmap_area). Records that are no
+    /// longer needed (the area's own, an absorbed neighbour's) go back to the pool, so a
+    /// release never needs a new record and cannot fail.
+    /// </summary>
+    public void Release(int area)
+    {
+        int start = _start[area];
+        int size = _size[area];
+        int end = start + size;
+        int prev = Tree.Floor(start);
+        int next = prev != Nil ? _next[prev] : _head;
+        bool touchPrev = prev != Nil && _start[prev] + _size[prev] == start;
+        bool touchNext = next != Nil && _start[next] == end;
+        FreePages += size;
+
+        if (touchPrev && touchNext)
+        {
+            // |<-prev->|<-area->|<-next->|  ->  |<------------ prev ------------>|
+            _size[prev] += size + _size[next];
+            Unlink(next);
+            Tree.SizeChanged(prev);
+            _pool.GiveLocked(next);
+            _pool.GiveLocked(area);
+        }
+        else if (touchPrev)
+        {
+            // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
+            _size[prev] += size;
+            Tree.SizeChanged(prev);
+            _pool.GiveLocked(area);
+        }
+        else if (touchNext)
+        {
+            // |   gap   |<-area->|<-next->|  ->  |   gap   |<----- next ----->|
+            // next's key falls to the area's start; no block lies in between, so the order holds.
+            _start[next] = start;
+            _size[next] += size;
+            Tree.SizeChanged(next);
+            _pool.GiveLocked(area);
+        }
+        else
+        {
+            // |   gap   |<-area->|   gap   |  ->  the area's record becomes a free block.
+            Tree.Insert(area);
+            LinkBetween(prev, area, next);
+        }
+    }
+
+    /// <summary>Adds the first block of an empty free space (start-up).</summary>
+    public void AddInitial(int block)
+    {
+        Tree.Insert(block);
+        LinkBetween(Nil, block, Nil);
+        FreePages += _size[block];
+    }
+
+    // ---- the address-ordered list -------------------------------------------------------------
+
+    private int _head;
+
+    /// <summary>The lowest block by the list (cross-checked against the tree by Validate).</summary>
+    public int ListHead => _head;
+
+    private void LinkAfter(int block, int added) => LinkBetween(block, added, _next[block]);
+
+    private void LinkBetween(int prev, int added, int next)
+    {
+        _prev[added] = prev;
+        _next[added] = next;
+        if (prev != Nil) _next[prev] = added;
+        else _head = added;
+        if (next != Nil) _prev[next] = added;
+    }
+
+    private void Unlink(int block)
+    {
+        Tree.Remove(block);
+        int prev = _prev[block];
+        int next = _next[block];
+        if (prev != Nil) _next[prev] = next;
+        else _head = next;
+        if (next != Nil) _prev[next] = prev;
+    }
+}

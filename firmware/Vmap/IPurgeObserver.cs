@@ -1,0 +1,11 @@
+namespace Vmap;
+
+/// <summary>Told about every purge that merged something back, on the purging thread, outside every lock.</summary>
+public interface IPurgeObserver
+{
+    /// <summary>
+    /// A purge merged <paramref name="areas"/> areas of <paramref name="pages"/> pages back after
+    /// one flush of [<paramref name="flushStart"/>, <paramref name="flushEnd"/>) (addresses, end exclusive).
+    /// </summary>
+    void OnPurge(int areas, int pages, ulong flushStart, ulong flushEnd);
+}

@@ -1,8 +1,192 @@
+using System.CommandLine;
+using Vmap.Sim.Bench;
+using Vmap.Sim.Boards;
+using Vmap.Sim.Trace;
+
 namespace Vmap.Sim;
 
-/// <summary>The runner's entry point (verbs are added by the issues that need them).</summary>
+/// <summary>
+/// The simulated board's command line. Every verb has --help; bad input is one line on
+/// stderr and exit code 2 (1 where a contract says so), never a stack trace.
+/// </summary>
 public static class Cli
 {
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Run(string[] args) => 0;
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the command line against the given writers (tests call this directly).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = Build(output, error);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+        {
+            foreach (var e in parsed.Errors) error.WriteLine(e.Message);
+            return 2;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is UsageException or TraceException or ProfileException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine(e.Message);
+            return 2;
+        }
+    }
+
+    private static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Vmap on the simulated board: the vmalloc address-space allocator for nanoFramework boards.");
+        root.Subcommands.Add(RunVerb.Build(output));
+        root.Subcommands.Add(BuildReplay(output, error));
+        root.Subcommands.Add(BuildGenTrace(output));
+        root.Subcommands.Add(BuildBench(output));
+        return root;
+    }
+
+    private static Command BuildReplay(TextWriter output, TextWriter error)
+    {
+        var trace = new Argument<FileInfo>("TRACE") { Description = "Operation trace: 'alloc <id> <bytes> [<align>]', 'free <id>', 'purge'" };
+        var span = new SpanOptions();
+        var cmd = new Command("replay", "Run an operation trace deterministically on one core (exit 0; 1 after a bad free; 2 for a malformed trace)");
+        cmd.Arguments.Add(trace);
+        span.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            var (config, _) = span.Resolve(r);
+            Trace.Trace t = TraceParser.Parse(ReadFile(r.GetValue(trace)!), config.SpanSize, config.PageSize);
+            var buffered = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
+            TextWriter target = ReferenceEquals(output, Console.Out) ? buffered : output;
+            int exit = new Replay(config, target, error).Run(t);
+            target.Flush();
+            return exit;
+        });
+        return cmd;
+    }
+
+    private static Command BuildGenTrace(TextWriter output)
+    {
+        var ops = new Option<int>("--ops") { Description = "Operations to write", DefaultValueFactory = _ => 1_000_000 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
+        var file = new Option<FileInfo>("--out") { Description = "Where to write the trace", Required = true };
+        var board = new Option<string>("--board") { Description = "Board whose page size and span shape the trace", DefaultValueFactory = _ => "sim" };
+        var cmd = new Command("gen-trace", "Write the benchmark trace: sizes 1-256 pages, 30 % aligned to 2-256 pages, live set up to half the span");
+        cmd.Options.Add(ops);
+        cmd.Options.Add(seed);
+        cmd.Options.Add(file);
+        cmd.Options.Add(board);
+        cmd.SetAction(r =>
+        {
+            BoardProfile p = LoadBoard(r.GetValue(board)!);
+            int n = r.GetValue(ops);
+            if (n < 1) throw new UsageException("option --ops: must be at least 1");
+            File.WriteAllText(r.GetValue(file)!.FullName, TraceGenerator.Generate(n, r.GetValue(seed), p.PageSize, p.SpanSize));
+            output.WriteLine($"wrote {n} operations to {r.GetValue(file)!.FullName}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command BuildBench(TextWriter output)
+    {
+        var bench = new Command("bench", "Performance comparisons, each measured within one run");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var runs = new Option<int>("--runs") { Description = "Timed repetitions after a warm-up (the best is reported)", DefaultValueFactory = _ => 5 };
+
+        var traceFile = new Option<FileInfo>("--trace") { Description = "The trace to time", Required = true };
+        var span = new SpanOptions();
+        var trace = new Command("trace", "Time a trace's operations: ns per operation, counts, managed bytes allocated");
+        trace.Options.Add(traceFile);
+        trace.Options.Add(json);
+        trace.Options.Add(runs);
+        span.AddTo(trace);
+        trace.SetAction(r =>
+        {
+            var (config, _) = span.Resolve(r);
+            Trace.Trace t = TraceParser.Parse(ReadFile(r.GetValue(traceFile)!), config.SpanSize, config.PageSize);
+            TraceBench.Result res = TraceBench.Run(t, config, Math.Max(1, r.GetValue(runs)));
+            if (r.GetValue(json))
+            {
+                Measure.WriteJson(output, new Dictionary<string, object>
+                {
+                    ["scenario"] = "trace", ["ops"] = res.Ops, ["ns_per_op"] = Measure.R(res.NsPerOp), ["allocs"] = res.Allocs,
+                    ["frees"] = res.Frees, ["enomem"] = res.Enomem, ["allocated_bytes"] = res.AllocatedBytes,
+                });
+            }
+            else
+            {
+                output.WriteLine($"trace: {res.Ops} ops, {res.NsPerOp:F1} ns/op (best of {r.GetValue(runs)}), allocs {res.Allocs}, frees {res.Frees}, enomem {res.Enomem}, purges {res.Purges}, longest critical section {res.MaxCsMicros:F2} us, managed bytes allocated {res.AllocatedBytes}");
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(trace);
+
+        var iterations = new Option<int>("--iterations") { Description = "Loop iterations (4 operations each)", DefaultValueFactory = _ => 200_000 };
+        var busy = new Command("busy-list", "long_busy_list of lib/test_vmalloc.c: the loop with 15 000 busy areas against the loop with none");
+        busy.Options.Add(json);
+        busy.Options.Add(runs);
+        busy.Options.Add(iterations);
+        busy.SetAction(r =>
+        {
+            VmapConfig config = LoadBoard("sim").ToConfig();
+            config.Cores = 1;
+            BusyListBench.Result res = BusyListBench.Run(config, Math.Max(1, r.GetValue(iterations)), Math.Max(1, r.GetValue(runs)));
+            if (r.GetValue(json))
+            {
+                Measure.WriteJson(output, new Dictionary<string, object>
+                {
+                    ["scenario"] = "busy-list", ["ns_per_op_empty"] = Measure.R(res.NsPerOpEmpty), ["ns_per_op_busy"] = Measure.R(res.NsPerOpBusy), ["ratio"] = Measure.R(res.Ratio, 3),
+                });
+            }
+            else
+            {
+                output.WriteLine($"busy-list: {res.NsPerOpEmpty:F1} ns/op with no busy areas, {res.NsPerOpBusy:F1} ns/op with {BusyListBench.BusyAreas}, ratio {res.Ratio:F3}");
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(busy);
+
+        var purge = new Command("purge", "Longest critical section of a 24 576-page purge, chunked against unbounded");
+        purge.Options.Add(json);
+        purge.Options.Add(runs);
+        purge.SetAction(r =>
+        {
+            VmapConfig config = LoadBoard("sim").ToConfig();
+            PurgeBench.Result res = PurgeBench.Run(config, Math.Max(1, r.GetValue(runs)));
+            if (r.GetValue(json))
+            {
+                Measure.WriteJson(output, new Dictionary<string, object>
+                {
+                    ["scenario"] = "purge", ["backlog_pages"] = res.BacklogPages, ["bounded_max_cs_us"] = Measure.R(res.BoundedMaxCsMicros),
+                    ["unbounded_max_cs_us"] = Measure.R(res.UnboundedMaxCsMicros), ["ratio"] = Measure.R(res.Ratio, 1), ["flushes"] = res.Flushes,
+                });
+            }
+            else
+            {
+                output.WriteLine($"purge: backlog {res.BacklogPages} pages in {res.BacklogAreas} areas; longest critical section {res.BoundedMaxCsMicros:F2} us with purge_chunk {res.Chunk}, {res.UnboundedMaxCsMicros:F2} us unbounded; ratio {res.Ratio:F1}; flushes per purge {res.Flushes}");
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(purge);
+        return bench;
+    }
+
+    internal static BoardProfile LoadBoard(string name)
+    {
+        try
+        {
+            return BoardProfile.Load(name);
+        }
+        catch (ProfileException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static string ReadFile(FileInfo file)
+    {
+        if (!file.Exists) throw new UsageException($"{file.FullName}: no such file");
+        return File.ReadAllText(file.FullName);
+    }
 }

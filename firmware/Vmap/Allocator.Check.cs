@@ -61,6 +61,17 @@ public sealed partial class Allocator
         s.AllLocks.Add(s.TreeLock);
     }
 
+    /// <summary>Forgets the critical-section timings recorded so far (to measure one phase alone).</summary>
+    public void ResetLockStats()
+    {
+        if (!_started) return;
+        lock (_treeLock)
+        {
+            _treeCs.Reset();
+        }
+        _maxPurgeTicks = 0;
+    }
+
     /// <summary>
     /// The busy areas in address order, one line each (Linux /proc/vmallocinfo):
     /// <c>0x&lt;start&gt;-0x&lt;end&gt; &lt;bytes&gt; pages=&lt;n&gt; core=&lt;c&gt; tag=&lt;t&gt;</c>,

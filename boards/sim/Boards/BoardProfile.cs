@@ -1,0 +1,188 @@
+using System.Globalization;
+
+namespace Vmap.Sim.Boards;
+
+/// <summary>
+/// One board's profile (boards/&lt;name&gt;.board): <c>key = value</c> lines, <c>#</c> comments.
+/// The same files feed the host tools and the firmware build. Every key is required once;
+/// an unknown key, a duplicate, a non-number or a value out of range is rejected with the
+/// file, line and key.
+/// </summary>
+public sealed record BoardProfile
+{
+    public required string Name { get; init; }
+    public required string Note { get; init; }
+    public required int Cores { get; init; }
+    public required int PageSize { get; init; }
+    public required ulong SpanStart { get; init; }
+    public required ulong SpanSize { get; init; }
+    public required int MaxAreas { get; init; }
+    public required int GuardPages { get; init; }
+    public required int LazyMaxPages { get; init; }
+    public required int PurgeChunk { get; init; }
+    public required int SizeClassLimit { get; init; }
+    public required double FlushFixedMicros { get; init; }
+    public required double FlushPerPageMicros { get; init; }
+    public required int CsBudgetMicros { get; init; }
+
+    /// <summary>The path the profile was read from.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>The allocator configuration this profile describes.</summary>
+    public VmapConfig ToConfig() => new()
+    {
+        PageSize = PageSize,
+        SpanStart = SpanStart,
+        SpanSize = SpanSize,
+        MaxAreas = MaxAreas,
+        GuardPages = GuardPages,
+        LazyMaxPages = LazyMaxPages,
+        PurgeChunk = PurgeChunk,
+        SizeClassLimit = SizeClassLimit,
+        CsBudgetMicros = CsBudgetMicros,
+        Cores = Cores,
+    };
+
+    /// <summary>The keys in file order, as written by the tools.</summary>
+    public static readonly string[] Keys =
+    [
+        "name", "note", "cores", "page_size", "span_start", "span_size", "max_areas", "guard_pages",
+        "lazy_max_pages", "purge_chunk", "size_class_limit", "flush_fixed_us", "flush_per_page_us", "cs_budget_us",
+    ];
+
+    /// <summary>Parses a profile; never throws for bad content (the error names file, line and key).</summary>
+    public static BoardProfile Parse(string text, string path)
+    {
+        var values = new Dictionary<string, (string Value, int Line)>(StringComparer.Ordinal);
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int line = i + 1;
+            string raw = lines[i].TrimEnd('\r');
+            int hash = raw.IndexOf('#');
+            string content = (hash >= 0 ? raw[..hash] : raw).Trim();
+            if (content.Length == 0) continue;
+            int eq = content.IndexOf('=');
+            if (eq <= 0) throw new ProfileException(path, line, null, "expected 'key = value'");
+            string key = content[..eq].Trim();
+            string value = content[(eq + 1)..].Trim();
+            if (Array.IndexOf(Keys, key) < 0) throw new ProfileException(path, line, key, "unknown key (known: " + string.Join(", ", Keys) + ")");
+            if (values.ContainsKey(key)) throw new ProfileException(path, line, key, $"duplicate key (first on line {values[key].Line})");
+            if (value.Length == 0) throw new ProfileException(path, line, key, "no value");
+            values[key] = (value, line);
+        }
+        foreach (string key in Keys)
+        {
+            if (!values.ContainsKey(key)) throw new ProfileException(path, lines.Length, key, "missing key");
+        }
+        var p = new Reader(values, path);
+        var profile = new BoardProfile
+        {
+            Name = values["name"].Value,
+            Note = values["note"].Value,
+            Cores = p.Int("cores", 1, 32),
+            PageSize = p.Int("page_size", 256, 1 << 24),
+            SpanStart = p.ULong("span_start"),
+            SpanSize = p.ULong("span_size"),
+            MaxAreas = p.Int("max_areas", 4, VmapConfig.MaxPoolCapacity),
+            GuardPages = p.Int("guard_pages", 0, 1024),
+            LazyMaxPages = p.Int("lazy_max_pages", 0, int.MaxValue),
+            PurgeChunk = p.Int("purge_chunk", 0, 1 << 20),
+            SizeClassLimit = p.Int("size_class_limit", 1, 1024),
+            FlushFixedMicros = p.Double("flush_fixed_us", 0, 1e6),
+            FlushPerPageMicros = p.Double("flush_per_page_us", 0, 1e6),
+            CsBudgetMicros = p.Int("cs_budget_us", 1, 10_000_000),
+            Path = path,
+        };
+        string? problem = profile.ToConfig().Validate();
+        if (problem != null)
+        {
+            string setting = problem.Split(' ')[1];
+            string key = ConfigKey(setting);
+            throw new ProfileException(path, values.TryGetValue(key, out var v) ? v.Line : 0, key, problem);
+        }
+        return profile;
+    }
+
+    private static string ConfigKey(string setting) => setting switch
+    {
+        "PageSize" => "page_size",
+        "SpanStart" => "span_start",
+        "SpanSize" => "span_size",
+        "GuardPages" => "guard_pages",
+        "MaxAreas" => "max_areas",
+        "Cores" => "cores",
+        "LazyMaxPages" => "lazy_max_pages",
+        "PurgeChunk" => "purge_chunk",
+        "SizeClassLimit" => "size_class_limit",
+        "CsBudgetMicros" => "cs_budget_us",
+        _ => setting,
+    };
+
+    /// <summary>Loads boards/&lt;name&gt;.board from the boards folder.</summary>
+    public static BoardProfile Load(string name)
+    {
+        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')))
+            throw new ProfileException(name, 0, null, "a board name is letters, digits, '-' and '_'");
+        string path = System.IO.Path.Combine(BoardsDirectory(), name + ".board");
+        if (!File.Exists(path))
+        {
+            string known = string.Join(", ", Directory.GetFiles(BoardsDirectory(), "*.board").Select(f => System.IO.Path.GetFileNameWithoutExtension(f)).Order());
+            throw new ProfileException(path, 0, null, $"no such board '{name}' (known: {known})");
+        }
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>The boards folder: VMAP_BOARDS, else the copy next to the runner, else found upwards from here.</summary>
+    public static string BoardsDirectory()
+    {
+        string? env = Environment.GetEnvironmentVariable("VMAP_BOARDS");
+        if (!string.IsNullOrEmpty(env)) return env;
+        string local = System.IO.Path.Combine(AppContext.BaseDirectory, "boards");
+        if (Directory.Exists(local)) return local;
+        for (string? d = Directory.GetCurrentDirectory(); d != null; d = System.IO.Path.GetDirectoryName(d))
+        {
+            string candidate = System.IO.Path.Combine(d, "boards");
+            if (File.Exists(System.IO.Path.Combine(candidate, "sim.board"))) return candidate;
+        }
+        return local;
+    }
+
+    private sealed class Reader(Dictionary<string, (string Value, int Line)> values, string path)
+    {
+        public int Int(string key, int min, int max)
+        {
+            var (text, line) = values[key];
+            if (!Numbers.TryParseULong(text, out ulong v) || v > int.MaxValue)
+                throw new ProfileException(path, line, key, $"'{text}' is not a whole number (decimal or 0x hexadecimal)");
+            if ((long)v < min || (long)v > max) throw new ProfileException(path, line, key, $"{v} is out of range {min}..{max}");
+            return (int)v;
+        }
+
+        public ulong ULong(string key)
+        {
+            var (text, line) = values[key];
+            if (!Numbers.TryParseULong(text, out ulong v))
+                throw new ProfileException(path, line, key, $"'{text}' is not a whole number (decimal or 0x hexadecimal)");
+            return v;
+        }
+
+        public double Double(string key, double min, double max)
+        {
+            var (text, line) = values[key];
+            if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v) || double.IsNaN(v))
+                throw new ProfileException(path, line, key, $"'{text}' is not a number");
+            if (v < min || v > max) throw new ProfileException(path, line, key, $"{v} is out of range {min}..{max}");
+            return v;
+        }
+    }
+}
+
+/// <summary>A profile was rejected: <see cref="Exception.Message"/> is <c>file:line: key: what</c>.</summary>
+public sealed class ProfileException(string path, int line, string? key, string what)
+    : Exception($"{path}:{line}: {(key != null ? key + ": " : "")}{what}")
+{
+    public string File { get; } = path;
+    public int Line { get; } = line;
+    public string? Key { get; } = key;
+}

@@ -33,6 +33,7 @@ public sealed partial class Allocator
             s.LivePages = _livePages;
             s.FreePages = _free.FreePages;
             s.LargestFreeBlock = _free.LargestBlock;
+            s.FreeBlocks = _free.Tree.Count;
             s.PoolAvailable = _pool.Available;
             s.PoolCapacity = _pool.Capacity;
             _treeCs.Record(_clock.Ticks - t0);

@@ -101,6 +101,10 @@ public sealed partial class Allocator
     private void PurgeAndWait()
     {
         _purgeGate.Enter();
+        // A free that has left the busy tree but not yet reached the lazy list holds space no
+        // purge can see; it is a few instructions and one unmap away, so wait for it rather
+        // than report no memory for space that is about to come back.
+        while (Interlocked.CompareExchange(ref _freesInFlight, 0, 0) != 0) Thread.Sleep(0);
         PurgeHoldingGate();
         _purgeGate.Exit();
     }

@@ -53,6 +53,9 @@ public sealed partial class Allocator
     private int _preloadHits;
     private int _preloadMisses;
 
+    // Frees between leaving the busy tree and reaching the lazy list. Interlocked only.
+    private int _freesInFlight;
+
     // Counters of refused calls: Interlocked only (they are counted outside every lock).
     private int _failNoSpace;
     private int _failNoRecords;
@@ -294,8 +297,17 @@ public sealed partial class Allocator
             return Status.NotAnArea;
         }
         int pages = _pool.Size[area] - _guard;
-        _board.Mmu.Unmap(page, pages);
-        QueueLazy(area, pages);
+        try
+        {
+            _board.Mmu.Unmap(page, pages);
+            QueueLazy(area, pages);
+        }
+        finally
+        {
+            // Counted up in UnlinkBusy: from there until the area is on the lazy list it is in
+            // no structure, and an allocation that runs out of space waits for it (PurgeAndWait).
+            Interlocked.Decrement(ref _freesInFlight);
+        }
         return Status.Ok;
     }
 
@@ -309,6 +321,7 @@ public sealed partial class Allocator
             area = _busy.Find(page);
             if (area != Nil)
             {
+                Interlocked.Increment(ref _freesInFlight);
                 _busy.Remove(area);
                 _frees++;
                 _liveAreas--;

@@ -35,6 +35,8 @@ public sealed class Stats
     public int LivePages;
     /// <summary>Pages in the free tree.</summary>
     public int FreePages;
+    /// <summary>Blocks in the free tree (fragmentation: 1 when all free space is one range).</summary>
+    public int FreeBlocks;
     /// <summary>The largest block in the free tree, in pages.</summary>
     public int LargestFreeBlock;
     /// <summary>Pages freed lazily and not yet purged.</summary>

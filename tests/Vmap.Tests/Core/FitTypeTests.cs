@@ -1,0 +1,147 @@
+namespace Vmap.Tests.Core;
+
+/// <summary>
+/// Regime: one core, guard 0, a 64-page span. Each test sets up the free block of its picture
+/// and checks the fit type, where the area lands and what stays free.
+/// </summary>
+public sealed class FitTypeTests
+{
+    private static Rig NewRig(int maxAreas = 64) => new(Rig.Small(spanPages: 64, guard: 0, maxAreas: maxAreas, lazyMaxPages: 0));
+
+    [Fact]
+    public void Full_fit_takes_the_whole_block()
+    {
+        // |VVVVVVVV| : the span is one 64-page block; a 64-page area takes all of it.
+        var rig = NewRig();
+        Assert.Equal(0, rig.Alloc(64));
+        Stats s = rig.Stats();
+        Assert.Equal(1, s.Fits[(int)FitType.Full]);
+        Assert.Equal(0, s.FreePages);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Left_edge_fit_shrinks_the_block_from_the_left()
+    {
+        // |VVVV|RRRRRRRR|
+        var rig = NewRig();
+        Assert.Equal(0, rig.Alloc(4));
+        Stats s = rig.Stats();
+        Assert.Equal(1, s.Fits[(int)FitType.LeftEdge]);
+        Assert.Equal(60, s.LargestFreeBlock);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Right_edge_fit_shrinks_the_block_from_the_right()
+    {
+        // |LLLLLLLL|VVVV| : a block of 12 pages at [4, 16) whose last 8 are 8-aligned.
+        var rig = NewRig();
+        int a = rig.Alloc(4);     // [0, 4)
+        int b = rig.Alloc(12);    // [4, 16)
+        rig.Alloc(48);            // [16, 64): the span is full
+        rig.Free(b);
+        rig.A.Purge();            // free: [4, 16)
+        Assert.Equal(8, rig.Alloc(8, align: 8)); // [8, 16): the tail of the block
+        Stats s = rig.Stats();
+        Assert.Equal(1, s.Fits[(int)FitType.RightEdge]);
+        Assert.Equal(4, s.FreePages);
+        _ = a;
+        rig.Check();
+    }
+
+    [Fact]
+    public void No_edge_fit_uses_the_preload_slot_for_the_right_remainder()
+    {
+        // |LL|VVVV|RRRRRR| : an 8-aligned area inside the block [2, 64).
+        var rig = NewRig();
+        rig.Alloc(2);                          // [0, 2)
+        Assert.Equal(8, rig.Alloc(4, align: 8)); // [8, 12): L = [2, 8), R = [12, 64)
+        Stats s = rig.Stats();
+        Assert.Equal(1, s.Fits[(int)FitType.NoEdge]);
+        Assert.Equal(1, s.PreloadHits);
+        Assert.Equal(0, s.PreloadMisses);
+        Assert.Equal(52, s.LargestFreeBlock);
+        Assert.Equal(58, s.FreePages);
+        rig.Check();
+    }
+
+    [Fact]
+    public void No_edge_split_with_an_empty_pool_fails_cleanly_and_changes_nothing()
+    {
+        // Pool of 3 records: the span block, one busy area and... nothing for the split.
+        var rig = NewRig(maxAreas: 3);
+        rig.Alloc(2);   // left edge: record 2 becomes the busy area; record 3 goes to the preload slot
+        // Exhaust the pool: the preload slot took the last record; the next left-edge alloc has none.
+        Status s = rig.A.AllocPages(1, 1, 0, out int page);
+        Assert.Equal(Status.NoRecords, s);
+        Assert.Equal(-1, page);
+        Stats before = rig.Stats();
+        s = rig.A.AllocPages(4, 8, 0, out _); // a no-edge split would need two records
+        Assert.Equal(Status.NoRecords, s);
+        Stats after = rig.Stats();
+        Assert.Equal(before.FreePages, after.FreePages);
+        Assert.Equal(before.LiveAreas, after.LiveAreas);
+        Assert.Equal(2, after.FailNoRecords);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Freed_ranges_merge_with_both_neighbours()
+    {
+        // |<-prev->|<-area->|<-next->|  ->  one block.
+        var rig = NewRig();
+        int a = rig.Alloc(8), b = rig.Alloc(8), c = rig.Alloc(8);
+        rig.Alloc(40);
+        rig.Free(a);
+        rig.Free(c);
+        rig.A.Purge();
+        Assert.Equal(16, rig.Stats().FreePages);
+        Assert.Equal(8, rig.Stats().LargestFreeBlock);
+        rig.Free(b);
+        rig.A.Purge();
+        Assert.Equal(24, rig.Stats().LargestFreeBlock);
+        rig.Check();
+    }
+
+    [Fact]
+    public void An_exact_aligned_fit_is_found_where_size_plus_align_minus_one_would_miss_it()
+    {
+        // Seed 002's trap: the only free block is exactly 16 pages at a 16-aligned start.
+        // Searching for 16 + 16 - 1 pages would skip it.
+        var rig = NewRig();
+        rig.Alloc(16);            // [0, 16)
+        int hole = rig.Alloc(16); // [16, 32)
+        rig.Alloc(32);            // [32, 64)
+        rig.Free(hole);
+        rig.A.Purge();
+        Assert.Equal(16, rig.Alloc(16, align: 16));
+        rig.Check();
+    }
+
+    [Fact]
+    public void Guard_pages_follow_every_area()
+    {
+        var rig = new Rig(Rig.Small(spanPages: 64, guard: 2, maxAreas: 64));
+        Assert.Equal(0, rig.Alloc(3));
+        Assert.Equal(5, rig.Alloc(3));
+        Stats s = rig.Stats();
+        Assert.Equal(6, s.LivePages);
+        Assert.Equal(54, s.FreePages);
+        Assert.Equal(4, s.GuardPages);
+        Assert.False(rig.Sim.Mmu.IsMapped(3));
+        Assert.False(rig.Sim.Mmu.IsMapped(4));
+        Assert.True(rig.Sim.Mmu.IsMapped(5));
+        rig.Check();
+    }
+
+    [Fact]
+    public void Vmallocinfo_lists_busy_areas_in_address_order()
+    {
+        var rig = new Rig(Rig.Small(spanPages: 64, guard: 1));
+        rig.Alloc(2, tag: 7);
+        rig.Alloc(1, tag: 9);
+        string[] lines = rig.A.VmallocInfo().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["0x40000000-0x40002000 8192 pages=2 core=0 tag=7", "0x40003000-0x40004000 4096 pages=1 core=0 tag=9"], lines);
+    }
+}

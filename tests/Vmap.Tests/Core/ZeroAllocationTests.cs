@@ -1,0 +1,56 @@
+namespace Vmap.Tests.Core;
+
+/// <summary>Regime: after start-up, alloc, free and purge allocate no managed memory at all.</summary>
+public sealed class ZeroAllocationTests
+{
+    [Fact]
+    public void Hundred_thousand_mixed_operations_allocate_zero_bytes()
+    {
+        var rig = new Rig(new VmapConfig
+        {
+            PageSize = 4096, SpanStart = 0x4000_0000, SpanSize = 1UL << 28, GuardPages = 1, MaxAreas = 8192, LazyMaxPages = 512, PurgeChunk = 8,
+        });
+        rig.A.PurgeObserver = null;
+        var live = new int[4096];
+        int count = 0;
+        var rnd = new Random(3);
+        var sizes = new int[102_000];
+        var aligns = new int[102_000];
+        var coin = new int[102_000];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            sizes[i] = rnd.Next(1, 65);
+            aligns[i] = 1 << rnd.Next(0, 6);
+            coin[i] = rnd.Next(100);
+        }
+        var stats = new Stats();
+        rig.A.GetStats(stats); // the first call creates the meters of the snapshot
+
+        void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                if (count == 0 || (coin[i] < 55 && count < live.Length))
+                {
+                    if (rig.A.AllocPages(sizes[i], aligns[i], i, out int p) == Status.Ok) live[count++] = p;
+                }
+                else
+                {
+                    int k = coin[i] % count;
+                    rig.A.FreePages(live[k]);
+                    live[k] = live[--count];
+                }
+                if (i % 10_000 == 0) rig.A.Purge();
+            }
+            rig.A.GetStats(stats);
+        }
+
+        Run(0, 2000); // warm-up: JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(2000, 102_000);
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(0, after - before);
+        Assert.True(stats.Purges > 10, "the run must include purges");
+        rig.Check();
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using Vmap.Hal.Sim;
+
+namespace Vmap.Tests.Lazy;
+
+/// <summary>Regime: lazy freeing, purges and their accounting, on one and on several threads.</summary>
+public sealed class LazyPurgeTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(300)]
+    [InlineData(4096)] // the whole span: purges only on overflow
+    public void Shadow_mmu_never_fires_and_accounting_holds_at_any_threshold(int lazyMax)
+    {
+        var rig = new Rig(Rig.Small(spanPages: 4096, guard: 1, lazyMaxPages: lazyMax));
+        var rnd = new Random(lazyMax);
+        var live = new List<int>();
+        int freed = 0;
+        for (int i = 0; i < 5000; i++)
+        {
+            if (live.Count > 0 && rnd.Next(2) == 0)
+            {
+                int k = rnd.Next(live.Count);
+                rig.Free(live[k]);
+                live.RemoveAt(k);
+                freed++;
+            }
+            else if (rig.A.AllocPages(rnd.Next(1, 65), 1 << rnd.Next(0, 4), i, out int p) == Status.Ok)
+            {
+                live.Add(p);
+            }
+        }
+        rig.A.Purge();
+        rig.Check();
+        Stats s = rig.Stats();
+        Assert.Equal(0, s.LazyPages);
+        Assert.Equal(0, rig.Sim.Mmu.StalePages());
+        Assert.Equal(freed, s.PurgedAreas);
+        Assert.Equal(rig.Purges.Sum(p => p.Areas), s.PurgedAreas);
+        Assert.Equal(rig.Purges.Count, s.Flushes);
+        // One free block per gap between live areas (guard pages belong to the areas).
+        Assert.Equal(CountGaps(rig), s.FreeBlocks);
+    }
+
+    private static int CountGaps(Rig rig)
+    {
+        var areas = rig.A.VmallocInfo().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => (Start: (int)((Convert.ToUInt64(l[2..l.IndexOf('-')], 16) - rig.Config.SpanStart) / 4096), Pages: int.Parse(l.Split(' ')[2][6..])))
+            .OrderBy(a => a.Start).ToList();
+        int gaps = 0, end = 0;
+        foreach (var (start, pages) in areas)
+        {
+            if (start > end) gaps++;
+            end = start + pages + rig.Config.GuardPages;
+        }
+        if (end < rig.Stats().SpanPages) gaps++;
+        return gaps;
+    }
+
+    [Fact]
+    public void Lazily_freed_range_is_not_reused_before_a_purge_flushes_it()
+    {
+        var rig = new Rig(Rig.Small(spanPages: 64, guard: 0, lazyMaxPages: 1000));
+        int a = rig.Alloc(64);
+        rig.Free(a);
+        Assert.Equal(64, rig.A.LazyPages);
+        Assert.Equal(64, rig.Sim.Mmu.StalePages());
+        // The span is all lazy: the allocation must purge (flush) first, then succeed in place.
+        Assert.Equal(0, rig.Alloc(64));
+        Assert.Single(rig.Purges);
+        Assert.Equal((1, 64, 0x4000_0000UL, 0x4004_0000UL), rig.Purges[0]);
+        Assert.Equal(0, rig.A.LazyPages);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Free_purges_when_lazy_pages_exceed_the_threshold()
+    {
+        var rig = new Rig(Rig.Small(spanPages: 256, guard: 0, lazyMaxPages: 10));
+        var p = Enumerable.Range(0, 6).Select(_ => rig.Alloc(4)).ToList();
+        rig.Free(p[0]);
+        rig.Free(p[1]);
+        Assert.Empty(rig.Purges);          // 8 pages: under the threshold
+        rig.Free(p[2]);                     // 12 > 10: purge
+        Assert.Single(rig.Purges);
+        Assert.Equal(3, rig.Purges[0].Areas);
+        Assert.Equal(0, rig.A.LazyPages);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Lowering_LazyMaxPages_below_the_backlog_purges_on_the_next_free()
+    {
+        var rig = new Rig(Rig.Small(spanPages: 256, guard: 0, lazyMaxPages: 1000));
+        var p = Enumerable.Range(0, 10).Select(_ => rig.Alloc(4)).ToList();
+        for (int i = 0; i < 5; i++) rig.Free(p[i]);
+        Assert.Equal(20, rig.A.LazyPages);
+        rig.A.LazyMaxPages = 8;
+        Assert.Empty(rig.Purges);           // takes effect on the next free
+        rig.Free(p[5]);
+        Assert.Single(rig.Purges);
+        Assert.Equal(6, rig.Purges[0].Areas);
+        Assert.Equal(8, rig.Stats().LazyMaxPages);
+        rig.A.LazyMaxPages = 1000;          // and back up: frees stay lazy again
+        rig.Free(p[6]);
+        Assert.Single(rig.Purges);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Default_threshold_follows_linux_fls_of_cores_times_32_MiB()
+    {
+        Assert.Equal(8192, new VmapConfig { Cores = 1 }.LinuxDefaultLazyMaxPages());
+        Assert.Equal(16384, new VmapConfig { Cores = 2 }.LinuxDefaultLazyMaxPages());
+        Assert.Equal(24576, new VmapConfig { Cores = 4 }.LinuxDefaultLazyMaxPages());
+        Assert.Equal(1024, new VmapConfig { Cores = 2, PageSize = 65536 }.LinuxDefaultLazyMaxPages());
+        var rig = new Rig(Rig.Small(cores: 4));
+        Assert.Equal(24576, rig.A.LazyMaxPages);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(0)]
+    public void Purge_merges_in_chunks_of_PurgeChunk_areas_per_critical_section(int chunk)
+    {
+        VmapConfig cfg = Rig.Small(spanPages: 4096, guard: 0, lazyMaxPages: 100_000);
+        cfg.PurgeChunk = chunk;
+        var rig = new Rig(cfg);
+        var victims = new List<int>();
+        for (int i = 0; i < 200; i++)
+        {
+            rig.Alloc(1);
+            victims.Add(rig.Alloc(2));
+        }
+        foreach (int v in victims) rig.Free(v);
+        rig.A.ResetLockStats();
+        rig.A.Purge();
+        Stats s = rig.Stats();
+        int expectedSections = chunk == 0 ? 1 : (200 + chunk - 1) / chunk;
+        Assert.Equal(expectedSections + 1, s.TreeLock.Count); // + the stats snapshot's own section
+        Assert.Equal(200, rig.Purges.Single().Areas);
+        rig.Check();
+    }
+
+    [Fact]
+    public void A_threshold_purge_never_makes_another_free_wait_or_fail()
+    {
+        // A slow flush (20 ms) holds the purge gate; frees on another core must not wait for it.
+        VmapConfig cfg = Rig.Small(spanPages: 4096, guard: 0, lazyMaxPages: 4, cores: 2);
+        var rig = new Rig(cfg, flushFixedMicros: 20_000);
+        var first = Enumerable.Range(0, 3).Select(_ => rig.Alloc(2)).ToList();
+        var second = Enumerable.Range(0, 50).Select(_ => rig.Alloc(1)).ToList();
+        var purger = new Thread(() => { rig.Sim.Cores.Bind(0); foreach (int p in first) rig.Free(p); });
+        purger.Start();
+        while (rig.Sim.Mmu.Flushes == 0 && rig.Sim.Mmu.StalePages() < 6) Thread.SpinWait(100);
+        Thread.Sleep(2); // the purger is now inside its 20 ms flush
+        rig.Sim.Cores.Bind(1);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        foreach (int p in second) Assert.Equal(Status.Ok, rig.A.FreePages(p));
+        sw.Stop();
+        purger.Join();
+        rig.Sim.Cores.Bind(0);
+        // Generous bound: 50 frees that waited for the flush would take at least 18 ms.
+        Assert.True(sw.ElapsedMilliseconds < 15, $"frees waited {sw.ElapsedMilliseconds} ms for a running purge");
+        rig.A.Purge();
+        Assert.Equal(0, rig.A.LazyPages);
+        Assert.Equal(0, rig.Stats().PurgeOverlaps);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Threads_near_a_full_span_never_see_no_memory_while_a_purge_would_make_room()
+    {
+        // 4 threads, each owning a quarter's worth of pages: the total live set never exceeds
+        // the span, so every allocation must succeed after (at worst) a purge. Seeded per thread.
+        const int SpanPages = 2048, Threads = 4, Budget = SpanPages / Threads;
+        VmapConfig cfg = Rig.Small(spanPages: SpanPages, guard: 0, maxAreas: 8192, lazyMaxPages: 300, cores: Threads);
+        cfg.PurgeChunk = 4;
+        var rig = new Rig(cfg);
+        var failures = new ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            rig.Sim.Cores.Bind(t);
+            var rnd = new Random(100 + t);
+            var mine = new List<(int Page, int Pages)>();
+            int held = 0;
+            for (int i = 0; i < 3000; i++)
+            {
+                int pages = rnd.Next(1, 33);
+                while (held + pages > Budget)
+                {
+                    var (p, n) = mine[0];
+                    mine.RemoveAt(0);
+                    held -= n;
+                    if (rig.A.FreePages(p) != Status.Ok) failures.Enqueue($"thread {t}: free failed");
+                }
+                // Alignment 1 only: fragmentation alone could make an aligned request fail.
+                Status s = rig.A.AllocPages(pages, 1, t, out int page);
+                if (s == Status.Ok) { mine.Add((page, pages)); held += pages; }
+                else if (!FragmentationExplains(rig, pages)) failures.Enqueue($"thread {t} op {i}: {s} for {pages} pages with at most {Threads * Budget} live");
+            }
+            foreach (var (p, _) in mine) rig.A.FreePages(p);
+        })).ToList();
+        threads.ForEach(th => th.Start());
+        threads.ForEach(th => th.Join());
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
+        rig.A.Purge();
+        rig.Check();
+        Stats st = rig.Stats();
+        Assert.Equal(0, st.PurgeOverlaps);
+        Assert.Equal(SpanPages, st.FreePages);
+    }
+
+    private static bool FragmentationExplains(Rig rig, int pages)
+    {
+        // After a purge, if the largest free block is smaller than the request, the failure is
+        // real fragmentation (other threads' areas split the span), not a missed purge.
+        rig.A.Purge();
+        return rig.Stats().LargestFreeBlock < pages;
+    }
+}

@@ -215,6 +215,129 @@ public sealed class SubsetGateTests
         Assert.Contains("List<int>", found.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>An ESP32 HAL and an on-device test class using only their libraries' allowed surface pass the by-name check.</summary>
+    [Fact]
+    public void BoardOnlyProjectCodePassesTheByNameCheck()
+    {
+        const string esp32Hal = """
+            using System;
+            using nanoFramework.Hardware.Esp32;
+            using Vmap.Hal;
+
+            namespace Vmap.Hal.Esp32;
+
+            public sealed class Esp32Clock : IClock
+            {
+                public long Ticks => (long)HighResTimer.GetCurrent();
+
+                public long TicksPerSecond => 1000000;
+
+                public static uint FreeSpiRam()
+                {
+                    NativeMemory.GetMemoryInfo(NativeMemory.MemoryType.SpiRam, out uint total, out uint free, out uint largest);
+                    if (total < free) throw new InvalidOperationException("heap report " + total + " < " + free);
+                    return largest;
+                }
+            }
+            """;
+        const string deviceTests = """
+            using System;
+            using System.Threading;
+            using nanoFramework.TestFramework;
+
+            namespace NFUnitTest;
+
+            [TestClass]
+            public class HexTests
+            {
+                private int _runs;
+
+                [Setup]
+                public void Setup() => Interlocked.Increment(ref _runs);
+
+                [TestMethod]
+                [DataRow(1)]
+                public void Formats(int value)
+                {
+                    Assert.AreEqual("1", value.ToString());
+                    Assert.IsTrue(_runs > 0);
+                    CollectionAssert.AreEqual(new int[] { 1 }, new int[] { value });
+                    Assert.ThrowsException(typeof(ArgumentException), () => throw new ArgumentException("x"));
+                    OutputHelper.WriteLine("ran " + _runs);
+                    Thread.Sleep(1);
+                }
+
+                [Cleanup]
+                public void Cleanup() => _runs = 0;
+            }
+            """;
+
+        var violations = CheckByName(esp32Hal).Concat(CheckByName(deviceTests)).ToList();
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    /// <summary>In projects checked by name, the construct rules still apply and unknown names are refused.</summary>
+    [Theory]
+    [InlineData("var l = new System.Collections.Generic.List<int>();", "generic type or method List<int>")]
+    [InlineData("int? n = null;", "System.Nullable")]
+    [InlineData("Span<int> s = null;", "Span")]
+    [InlineData("var t = (1, 2);", "tuple literal")]
+    [InlineData("dynamic d = 1;", "dynamic")]
+    [InlineData("int[,] g = null;", "multidimensional array")]
+    [InlineData("var q = from x in new int[1] select x;", "LINQ")]
+    [InlineData("Interlocked.Add(ref _int, 1);", "System.Threading.Interlocked.Add")]
+    [InlineData("Monitor.TryEnter(this);", "System.Threading.Monitor.TryEnter")]
+    [InlineData("Thread.MemoryBarrier();", "System.Threading.Thread.MemoryBarrier")]
+    [InlineData("Console.WriteLine(\"x\");", "Console.WriteLine is not on the nanoFramework allow-list")]
+    [InlineData("var w = new Stopwatch();", "type Stopwatch is not on the nanoFramework allow-list")]
+    [InlineData("string s = string.Join(\",\", new string[0]);", "System.String.Join")]
+    [InlineData("int m = System.Math.Max(1, 2);", "System.Math.Max")]
+    [InlineData("ulong t = HighResTimer.GetCurrentTicks();", "nanoFramework.Hardware.Esp32.HighResTimer.GetCurrentTicks")]
+    [InlineData("int core = NativeMemory.CoreId;", "nanoFramework.Hardware.Esp32.NativeMemory.CoreId")]
+    [InlineData("Assert.IsTrue(true);", "Assert.IsTrue is not on the nanoFramework allow-list")] // no using nanoFramework.TestFramework
+    public void ByNameCheckRefusesUnknownNamesAndConstructs(string statement, string construct)
+    {
+        string source = "using System;\nusing System.Threading;\nusing nanoFramework.Hardware.Esp32;\nnamespace Board;\n"
+            + "public class C\n{\n    private int _int;\n    public void M()\n    {\n        " + statement + "\n    }\n}\n";
+
+        IReadOnlyList<Violation> violations = CheckByName(source);
+
+        Assert.Contains(violations, v => v.Construct.Contains(construct, StringComparison.Ordinal) && v.Line >= 10);
+    }
+
+    /// <summary>The projects named in the gate, and any project whose packages.config lists a board-only package, are checked by name.</summary>
+    [Fact]
+    public void BoardOnlyProjectsAreCheckedByName()
+    {
+        string root = Directory.CreateTempSubdirectory("vmap-gate-").FullName;
+        string esp = WriteProject(root, "hal/Vmap.Hal.Esp32/Vmap.Hal.Esp32.nfproj", packageId: "nanoFramework.CoreLibrary");
+        string other = WriteProject(root, "hal/Vmap.Hal.Other/Vmap.Hal.Other.nfproj", packageId: "nanoFramework.TestFramework");
+        string plain = WriteProject(root, "firmware/Plain/Plain.nfproj", packageId: "nanoFramework.CoreLibrary");
+
+        Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, NfProject.Load(esp)));
+        Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, NfProject.Load(other)));
+        Assert.Equal(GateMode.Semantic, SubsetGate.ModeOf(root, NfProject.Load(plain)));
+    }
+
+    private static string WriteProject(string root, string relativePath, string packageId)
+    {
+        string path = Path.Combine(root, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "<Project><ItemGroup><Compile Include=\"A.cs\" /></ItemGroup></Project>");
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(path)!, "packages.config"),
+            "<packages><package id=\"" + packageId + "\" version=\"1.0.0\" targetFramework=\"netnano1.0\" /></packages>");
+        return path;
+    }
+
+    private static IReadOnlyList<Violation> CheckByName(string source)
+    {
+        string root = RepoRoot.Find();
+        var hal = NfProject.Load(Path.Combine(root, "hal", "Vmap.Hal", "Vmap.Hal.nfproj"));
+        var referenced = hal.CompileFiles.Select(f => new SourceFile(f, File.ReadAllText(f))).ToList();
+        return SubsetGate.CheckSources(new[] { new SourceFile("Board.cs", source) }, referenced, GateMode.Syntactic, s_allow);
+    }
+
     private static string InClass(string members) =>
         "public class Snippet\n{\n    private int _int;\n    private long _long;\n    private object _object = new object();\n    private int[] _array = new int[4];\n"
         + "    private static T Pick<T>(T x) => x;\n    " + members + "\n}\n";

@@ -201,9 +201,21 @@ public sealed class SubsetGateTests
         int body = Array.FindIndex(lines, l => l.Contains("public static string Format(", StringComparison.Ordinal)) + 1;
         Assert.Equal("{", lines[body].Trim());
         var planted = lines.Take(body + 1).Append("        var l = new System.Collections.Generic.List<int>();").Concat(lines.Skip(body + 1));
-        string copy = Path.Combine(Directory.CreateTempSubdirectory("vmap-gate-").FullName, "Hex.cs");
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("vmap-gate-");
+        string copy = Path.Combine(temp.FullName, "Hex.cs");
         File.WriteAllLines(copy, planted);
+        try
+        {
+            AssertPlantedListReported(root, project, hex, copy, body + 2);
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
 
+    private static void AssertPlantedListReported(string root, NfProject project, string hex, string copy, int plantedLine)
+    {
         var own = project.CompileFiles.Select(f => f == hex ? copy : f).Select(f => new SourceFile(RepoRoot.Relative(root, f), File.ReadAllText(f))).ToList();
         var referenced = SubsetGate.ReferencedProjects(project).SelectMany(p => p.CompileFiles).Select(f => new SourceFile(f, File.ReadAllText(f))).ToList();
         IReadOnlyList<Violation> violations = SubsetGate.CheckSources(own, referenced, GateMode.Semantic, s_allow);
@@ -211,7 +223,7 @@ public sealed class SubsetGateTests
         Violation found = Assert.Single(violations);
         Assert.Equal(copy, found.Path);
         Assert.EndsWith("Hex.cs", found.Path, StringComparison.Ordinal);
-        Assert.Equal(body + 2, found.Line);
+        Assert.Equal(plantedLine, found.Line);
         Assert.Contains("List<int>", found.ToString(), StringComparison.Ordinal);
     }
 
@@ -310,7 +322,8 @@ public sealed class SubsetGateTests
     [Fact]
     public void BoardOnlyProjectsAreCheckedByName()
     {
-        string root = Directory.CreateTempSubdirectory("vmap-gate-").FullName;
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("vmap-gate-");
+        string root = temp.FullName;
         string esp = WriteProject(root, "hal/Vmap.Hal.Esp32/Vmap.Hal.Esp32.nfproj", packageId: "nanoFramework.CoreLibrary");
         string other = WriteProject(root, "hal/Vmap.Hal.Other/Vmap.Hal.Other.nfproj", packageId: "nanoFramework.TestFramework");
         string plain = WriteProject(root, "firmware/Plain/Plain.nfproj", packageId: "nanoFramework.CoreLibrary");
@@ -318,6 +331,7 @@ public sealed class SubsetGateTests
         Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, NfProject.Load(esp)));
         Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, NfProject.Load(other)));
         Assert.Equal(GateMode.Semantic, SubsetGate.ModeOf(root, NfProject.Load(plain)));
+        temp.Delete(recursive: true);
     }
 
     private static string WriteProject(string root, string relativePath, string packageId)

@@ -106,6 +106,8 @@ public sealed class SubsetGateTests
     [InlineData("public class C { public void M(dynamic d) { } }", "dynamic")]
     [InlineData("public class C { public int[,] Grid; }", "multidimensional array")]
     [InlineData("public class C { public Stopwatch Watch; }", "type System.Diagnostics.Stopwatch")]
+    [InlineData("using System.Linq;\npublic class C { }", "LINQ namespace System.Linq")]
+    [InlineData("using System.Collections.Generic;\npublic class C { }", "namespace System.Collections.Generic is not on the nanoFramework allow-list")]
     public void RefusedDeclarationIsReported(string declarations, string construct)
     {
         IReadOnlyList<Violation> violations = CheckSnippet(declarations);

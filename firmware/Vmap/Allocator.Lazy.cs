@@ -59,12 +59,13 @@ public sealed partial class Allocator
     /// <summary>Pushes a freed, unmapped area on the lazy list; purges when over the threshold.</summary>
     private void QueueLazy(int area, int pages)
     {
-        int[] next = _pool.Next;
+        int[] rec = _pool.Rec;
+        int link = (area << 3) + AreaPool.FNext;
         int head;
         do
         {
             head = _lazyHead;
-            next[area] = head;
+            rec[link] = head;
         }
         while (Interlocked.CompareExchange(ref _lazyHead, area, head) != head);
         int lazy = AddLazyPages(pages);
@@ -122,20 +123,19 @@ public sealed partial class Allocator
         int list = Interlocked.Exchange(ref _lazyHead, Nil);
         if (list != Nil)
         {
-            int[] start = _pool.Start;
-            int[] size = _pool.Size;
-            int[] next = _pool.Next;
+            int[] rec = _pool.Rec;
             int areas = 0;
             int pages = 0;
             int low = int.MaxValue;
             int high = 0;
-            for (int a = list; a != Nil; a = next[a])
+            for (int a = list; a != Nil; a = rec[(a << 3) + AreaPool.FNext])
             {
-                int mapped = size[a] - _guard;
+                int first = rec[(a << 3) + AreaPool.FStart];
+                int mapped = rec[(a << 3) + AreaPool.FSize] - _guard;
                 areas++;
                 pages += mapped;
-                if (start[a] < low) low = start[a];
-                if (start[a] + mapped > high) high = start[a] + mapped;
+                if (first < low) low = first;
+                if (first + mapped > high) high = first + mapped;
             }
 
             _board.Mmu.FlushTlb(low, high - low);
@@ -175,14 +175,13 @@ public sealed partial class Allocator
     /// </summary>
     private int MergeChunkLocked(int cursor, int chunk, out int mergedPages)
     {
-        int[] next = _pool.Next;
-        int[] size = _pool.Size;
+        int[] rec = _pool.Rec;
         mergedPages = 0;
         // Invariant: the areas before cursor are merged; cursor and what follows are not.
         for (int k = 0; cursor != Nil && (chunk == 0 || k < chunk); k++)
         {
-            int following = next[cursor];
-            mergedPages += size[cursor] - _guard;
+            int following = rec[(cursor << 3) + AreaPool.FNext];
+            mergedPages += rec[(cursor << 3) + AreaPool.FSize] - _guard;
             _free.Release(cursor);
             cursor = following;
         }

@@ -12,8 +12,8 @@ namespace Vmap;
 /// <item>every path from a node down to nil crosses the same number of black nodes.</item>
 /// </list>
 /// Hence the height is at most 2 log2(n + 1).
-/// <para>Augmentation (free tree only): <c>Aux[n] = max(Size[n], Aux[Left[n]], Aux[Right[n]])</c>,
-/// the largest free block in n's subtree, with <c>Aux[nil] = 0</c>. It lets the lowest-fit search
+/// <para>Augmentation (free tree only): <c>Aux(n) = max(Size(n), Aux(Left(n)), Aux(Right(n)))</c>,
+/// the largest free block in n's subtree, with <c>Aux(nil) = 0</c>. It lets the lowest-fit search
 /// skip every subtree that cannot hold the request.</para>
 /// <para>Nil (handle 0) is never written, so trees under different locks may share the pool.</para>
 /// The caller holds the lock that protects the tree.
@@ -22,12 +22,14 @@ internal sealed class AreaTree
 {
     private const int Nil = AreaPool.Nil;
 
-    private readonly int[] _start;
-    private readonly int[] _size;
-    private readonly int[] _left;
-    private readonly int[] _right;
-    private readonly int[] _pc;
-    private readonly int[] _aux;
+    private const int FStart = AreaPool.FStart;
+    private const int FSize = AreaPool.FSize;
+    private const int FLeft = AreaPool.FLeft;
+    private const int FRight = AreaPool.FRight;
+    private const int FPc = AreaPool.FParentColor;
+    private const int FAux = AreaPool.FAux;
+
+    private readonly int[] _r; // the pool's records, eight ints each (see AreaPool)
     private readonly bool _augmented;
 
     /// <summary>The root handle, nil when the tree is empty.</summary>
@@ -38,39 +40,34 @@ internal sealed class AreaTree
 
     public AreaTree(AreaPool pool, bool augmented)
     {
-        _start = pool.Start;
-        _size = pool.Size;
-        _left = pool.Left;
-        _right = pool.Right;
-        _pc = pool.ParentColor;
-        _aux = pool.Aux;
+        _r = pool.Rec;
         _augmented = augmented;
     }
 
     // ---- node building blocks -------------------------------------------------------------
 
-    public int ParentOf(int n) => _pc[n] >> 1;
+    public int ParentOf(int n) => _r[(n << 3) + FPc] >> 1;
 
-    public bool IsRed(int n) => (_pc[n] & 1) == 0;
+    public bool IsRed(int n) => (_r[(n << 3) + FPc] & 1) == 0;
 
-    private bool IsBlack(int n) => (_pc[n] & 1) != 0;
+    private bool IsBlack(int n) => (_r[(n << 3) + FPc] & 1) != 0;
 
-    private void SetParent(int n, int parent) => _pc[n] = (parent << 1) | (_pc[n] & 1);
+    private void SetParent(int n, int parent) => _r[(n << 3) + FPc] = (parent << 1) | (_r[(n << 3) + FPc] & 1);
 
-    private void SetRed(int n) => _pc[n] &= ~1;
+    private void SetRed(int n) => _r[(n << 3) + FPc] &= ~1;
 
-    private void SetBlack(int n) => _pc[n] |= 1;
+    private void SetBlack(int n) => _r[(n << 3) + FPc] |= 1;
 
-    private void CopyColor(int to, int from) => _pc[to] = (_pc[to] & ~1) | (_pc[from] & 1);
+    private void CopyColor(int to, int from) => _r[(to << 3) + FPc] = (_r[(to << 3) + FPc] & ~1) | (_r[(from << 3) + FPc] & 1);
 
     /// <summary>Largest free block in the subtree of <paramref name="n"/> (free tree only).</summary>
-    public int SubtreeMax(int n) => _aux[n];
+    public int SubtreeMax(int n) => _r[(n << 3) + FAux];
 
     private int ComputeMax(int n)
     {
-        int m = _size[n];
-        int l = _aux[_left[n]];
-        int r = _aux[_right[n]];
+        int m = _r[(n << 3) + FSize];
+        int l = _r[(_r[(n << 3) + FLeft] << 3) + FAux];
+        int r = _r[(_r[(n << 3) + FRight] << 3) + FAux];
         if (l > m) m = l;
         if (r > m) m = r;
         return m;
@@ -82,13 +79,13 @@ internal sealed class AreaTree
         if (!_augmented) return;
         while (n != Nil)
         {
-            _aux[n] = ComputeMax(n);
+            _r[(n << 3) + FAux] = ComputeMax(n);
             n = ParentOf(n);
         }
     }
 
     /// <summary>
-    /// After <c>Size[n]</c> changed in place (the key order is unchanged): recomputes upwards,
+    /// After the size of <c>n</c> changed in place (the key order is unchanged): recomputes upwards,
     /// stopping where an ancestor's value does not change, since nothing above it can.
     /// </summary>
     public void SizeChanged(int n)
@@ -97,8 +94,8 @@ internal sealed class AreaTree
         while (n != Nil)
         {
             int m = ComputeMax(n);
-            if (_aux[n] == m) return;
-            _aux[n] = m;
+            if (_r[(n << 3) + FAux] == m) return;
+            _r[(n << 3) + FAux] = m;
             n = ParentOf(n);
         }
     }
@@ -113,33 +110,33 @@ internal sealed class AreaTree
 
     private void RotateLeft(int x)
     {
-        int y = _right[x];
-        int b = _left[y];
-        _right[x] = b;
+        int y = _r[(x << 3) + FRight];
+        int b = _r[(y << 3) + FLeft];
+        _r[(x << 3) + FRight] = b;
         if (b != Nil) SetParent(b, x);
         ReplaceChild(ParentOf(x), x, y);
-        _left[y] = x;
+        _r[(y << 3) + FLeft] = x;
         SetParent(x, y);
         if (_augmented)
         {
-            _aux[y] = _aux[x];
-            _aux[x] = ComputeMax(x);
+            _r[(y << 3) + FAux] = _r[(x << 3) + FAux];
+            _r[(x << 3) + FAux] = ComputeMax(x);
         }
     }
 
     private void RotateRight(int y)
     {
-        int x = _left[y];
-        int b = _right[x];
-        _left[y] = b;
+        int x = _r[(y << 3) + FLeft];
+        int b = _r[(x << 3) + FRight];
+        _r[(y << 3) + FLeft] = b;
         if (b != Nil) SetParent(b, y);
         ReplaceChild(ParentOf(y), y, x);
-        _right[x] = y;
+        _r[(x << 3) + FRight] = y;
         SetParent(y, x);
         if (_augmented)
         {
-            _aux[x] = _aux[y];
-            _aux[y] = ComputeMax(y);
+            _r[(x << 3) + FAux] = _r[(y << 3) + FAux];
+            _r[(y << 3) + FAux] = ComputeMax(y);
         }
     }
 
@@ -148,8 +145,8 @@ internal sealed class AreaTree
     {
         if (newChild != Nil) SetParent(newChild, parent);
         if (parent == Nil) Root = newChild;
-        else if (_left[parent] == oldChild) _left[parent] = newChild;
-        else _right[parent] = newChild;
+        else if (_r[(parent << 3) + FLeft] == oldChild) _r[(parent << 3) + FLeft] = newChild;
+        else _r[(parent << 3) + FRight] = newChild;
     }
 
     // ---- lookups ------------------------------------------------------------------------------
@@ -160,9 +157,9 @@ internal sealed class AreaTree
         int n = Root;
         while (n != Nil)
         {
-            int s = _start[n];
-            if (key < s) n = _left[n];
-            else if (key > s) n = _right[n];
+            int s = _r[(n << 3) + FStart];
+            if (key < s) n = _r[(n << 3) + FLeft];
+            else if (key > s) n = _r[(n << 3) + FRight];
             else return n;
         }
         return Nil;
@@ -175,14 +172,14 @@ internal sealed class AreaTree
         int best = Nil;
         while (n != Nil)
         {
-            if (_start[n] <= key)
+            if (_r[(n << 3) + FStart] <= key)
             {
                 best = n;
-                n = _right[n];
+                n = _r[(n << 3) + FRight];
             }
             else
             {
-                n = _left[n];
+                n = _r[(n << 3) + FLeft];
             }
         }
         return best;
@@ -193,21 +190,21 @@ internal sealed class AreaTree
     {
         int n = Root;
         if (n == Nil) return Nil;
-        while (_left[n] != Nil) n = _left[n];
+        while (_r[(n << 3) + FLeft] != Nil) n = _r[(n << 3) + FLeft];
         return n;
     }
 
     /// <summary>The in-order successor of <paramref name="n"/>, or nil.</summary>
     public int NextOf(int n)
     {
-        int r = _right[n];
+        int r = _r[(n << 3) + FRight];
         if (r != Nil)
         {
-            while (_left[r] != Nil) r = _left[r];
+            while (_r[(r << 3) + FLeft] != Nil) r = _r[(r << 3) + FLeft];
             return r;
         }
         int p = ParentOf(n);
-        while (p != Nil && _right[p] == n)
+        while (p != Nil && _r[(p << 3) + FRight] == n)
         {
             n = p;
             p = ParentOf(p);
@@ -220,25 +217,25 @@ internal sealed class AreaTree
     /// <summary>Links <paramref name="n"/> (Start and Size set, key not present) into the tree.</summary>
     public void Insert(int n)
     {
-        int key = _start[n];
+        int key = _r[(n << 3) + FStart];
         int parent = Nil;
         int cur = Root;
         bool goLeft = false;
         while (cur != Nil)
         {
             parent = cur;
-            goLeft = key < _start[cur];
-            cur = goLeft ? _left[cur] : _right[cur];
+            goLeft = key < _r[(cur << 3) + FStart];
+            cur = goLeft ? _r[(cur << 3) + FLeft] : _r[(cur << 3) + FRight];
         }
-        _left[n] = Nil;
-        _right[n] = Nil;
-        _pc[n] = parent << 1; // red
+        _r[(n << 3) + FLeft] = Nil;
+        _r[(n << 3) + FRight] = Nil;
+        _r[(n << 3) + FPc] = parent << 1; // red
         if (parent == Nil) Root = n;
-        else if (goLeft) _left[parent] = n;
-        else _right[parent] = n;
+        else if (goLeft) _r[(parent << 3) + FLeft] = n;
+        else _r[(parent << 3) + FRight] = n;
         if (_augmented)
         {
-            _aux[n] = _size[n];
+            _r[(n << 3) + FAux] = _r[(n << 3) + FSize];
             SizeChanged(parent);
         }
         Count++;
@@ -273,9 +270,9 @@ internal sealed class AreaTree
             }
             if (IsBlack(p)) return;
             int g = ParentOf(p);
-            if (p == _left[g])
+            if (p == _r[(g << 3) + FLeft])
             {
-                int u = _right[g];
+                int u = _r[(g << 3) + FRight];
                 if (u != Nil && IsRed(u))
                 {
                     SetBlack(p);
@@ -284,7 +281,7 @@ internal sealed class AreaTree
                     n = g;
                     continue;
                 }
-                if (n == _right[p])
+                if (n == _r[(p << 3) + FRight])
                 {
                     RotateLeft(p);
                     n = p;
@@ -297,7 +294,7 @@ internal sealed class AreaTree
             }
             else
             {
-                int u = _left[g];
+                int u = _r[(g << 3) + FLeft];
                 if (u != Nil && IsRed(u))
                 {
                     SetBlack(p);
@@ -306,7 +303,7 @@ internal sealed class AreaTree
                     n = g;
                     continue;
                 }
-                if (n == _left[p])
+                if (n == _r[(p << 3) + FLeft])
                 {
                     RotateRight(p);
                     n = p;
@@ -328,10 +325,10 @@ internal sealed class AreaTree
         int child;
         int parent;
         bool removedBlack;
-        if (_left[z] == Nil || _right[z] == Nil)
+        if (_r[(z << 3) + FLeft] == Nil || _r[(z << 3) + FRight] == Nil)
         {
             // z has at most one child: that child takes its place.
-            child = _left[z] != Nil ? _left[z] : _right[z];
+            child = _r[(z << 3) + FLeft] != Nil ? _r[(z << 3) + FLeft] : _r[(z << 3) + FRight];
             parent = ParentOf(z);
             removedBlack = IsBlack(z);
             ReplaceChild(parent, z, child);
@@ -340,10 +337,10 @@ internal sealed class AreaTree
         {
             // Two children: z's successor y (leftmost of the right subtree, no left child)
             // leaves its own place to its right child, then takes z's place and colour.
-            int y = _right[z];
-            while (_left[y] != Nil) y = _left[y];
+            int y = _r[(z << 3) + FRight];
+            while (_r[(y << 3) + FLeft] != Nil) y = _r[(y << 3) + FLeft];
             removedBlack = IsBlack(y);
-            child = _right[y];
+            child = _r[(y << 3) + FRight];
             if (ParentOf(y) == z)
             {
                 parent = y;
@@ -352,12 +349,12 @@ internal sealed class AreaTree
             {
                 parent = ParentOf(y);
                 ReplaceChild(parent, y, child);
-                _right[y] = _right[z];
-                SetParent(_right[y], y);
+                _r[(y << 3) + FRight] = _r[(z << 3) + FRight];
+                SetParent(_r[(y << 3) + FRight], y);
             }
             ReplaceChild(ParentOf(z), z, y);
-            _left[y] = _left[z];
-            SetParent(_left[y], y);
+            _r[(y << 3) + FLeft] = _r[(z << 3) + FLeft];
+            SetParent(_r[(y << 3) + FLeft], y);
             CopyColor(y, z);
         }
         Count--;
@@ -387,63 +384,63 @@ internal sealed class AreaTree
     {
         while (x != Root && (x == Nil || IsBlack(x)))
         {
-            if (x == _left[p])
+            if (x == _r[(p << 3) + FLeft])
             {
-                int w = _right[p];
+                int w = _r[(p << 3) + FRight];
                 if (IsRed(w))
                 {
                     SetBlack(w);
                     SetRed(p);
                     RotateLeft(p);
-                    w = _right[p];
+                    w = _r[(p << 3) + FRight];
                 }
-                if (IsBlack(_left[w]) && IsBlack(_right[w]))
+                if (IsBlack(_r[(w << 3) + FLeft]) && IsBlack(_r[(w << 3) + FRight]))
                 {
                     SetRed(w);
                     x = p;
                     p = ParentOf(x);
                     continue;
                 }
-                if (IsBlack(_right[w]))
+                if (IsBlack(_r[(w << 3) + FRight]))
                 {
-                    SetBlack(_left[w]);
+                    SetBlack(_r[(w << 3) + FLeft]);
                     SetRed(w);
                     RotateRight(w);
-                    w = _right[p];
+                    w = _r[(p << 3) + FRight];
                 }
                 CopyColor(w, p);
                 SetBlack(p);
-                SetBlack(_right[w]);
+                SetBlack(_r[(w << 3) + FRight]);
                 RotateLeft(p);
                 x = Root;
             }
             else
             {
-                int w = _left[p];
+                int w = _r[(p << 3) + FLeft];
                 if (IsRed(w))
                 {
                     SetBlack(w);
                     SetRed(p);
                     RotateRight(p);
-                    w = _left[p];
+                    w = _r[(p << 3) + FLeft];
                 }
-                if (IsBlack(_left[w]) && IsBlack(_right[w]))
+                if (IsBlack(_r[(w << 3) + FLeft]) && IsBlack(_r[(w << 3) + FRight]))
                 {
                     SetRed(w);
                     x = p;
                     p = ParentOf(x);
                     continue;
                 }
-                if (IsBlack(_left[w]))
+                if (IsBlack(_r[(w << 3) + FLeft]))
                 {
-                    SetBlack(_right[w]);
+                    SetBlack(_r[(w << 3) + FRight]);
                     SetRed(w);
                     RotateLeft(w);
-                    w = _left[p];
+                    w = _r[(p << 3) + FLeft];
                 }
                 CopyColor(w, p);
                 SetBlack(p);
-                SetBlack(_left[w]);
+                SetBlack(_r[(w << 3) + FLeft]);
                 RotateRight(p);
                 x = Root;
             }
@@ -476,10 +473,10 @@ internal sealed class AreaTree
         if (seen[n]) return "record " + n + " is reachable twice";
         seen[n] = true;
         nodes++;
-        int key = _start[n];
+        int key = _r[(n << 3) + FStart];
         if (key < low || key > high) return "record " + n + " (start " + key + ") is out of key order";
-        int l = _left[n];
-        int r = _right[n];
+        int l = _r[(n << 3) + FLeft];
+        int r = _r[(n << 3) + FRight];
         if (l != Nil && ParentOf(l) != n) return "record " + l + " has a wrong parent link";
         if (r != Nil && ParentOf(r) != n) return "record " + r + " has a wrong parent link";
         if (IsRed(n) && ((l != Nil && IsRed(l)) || (r != Nil && IsRed(r)))) return "red record " + n + " has a red child";
@@ -488,7 +485,7 @@ internal sealed class AreaTree
         problem = CheckSubtree(r, key + 1, high, seen, ref nodes, out int rh);
         if (problem != null) return problem;
         if (lh != rh) return "black heights differ under record " + n;
-        if (_augmented && _aux[n] != ComputeMax(n)) return "record " + n + " has subtree max " + _aux[n] + ", expected " + ComputeMax(n);
+        if (_augmented && _r[(n << 3) + FAux] != ComputeMax(n)) return "record " + n + " has subtree max " + _r[(n << 3) + FAux] + ", expected " + ComputeMax(n);
         blackHeight = lh + (IsBlack(n) ? 1 : 0);
         return null;
     }

@@ -11,12 +11,14 @@ internal sealed class FreeSpace
     private const int Nil = AreaPool.Nil;
 
     private readonly AreaPool _pool;
-    private readonly int[] _start;
-    private readonly int[] _size;
-    private readonly int[] _prev;
-    private readonly int[] _next;
-    private readonly int[] _left;
-    private readonly int[] _right;
+    private const int FStart = AreaPool.FStart;
+    private const int FSize = AreaPool.FSize;
+    private const int FLeft = AreaPool.FLeft;
+    private const int FRight = AreaPool.FRight;
+    private const int FPrev = AreaPool.FPrev;
+    private const int FNext = AreaPool.FNext;
+
+    private readonly int[] _r; // the pool's records, eight ints each (see AreaPool)
 
     /// <summary>The free tree, augmented with the largest block of each subtree.</summary>
     public readonly AreaTree Tree;
@@ -27,12 +29,7 @@ internal sealed class FreeSpace
     public FreeSpace(AreaPool pool)
     {
         _pool = pool;
-        _start = pool.Start;
-        _size = pool.Size;
-        _prev = pool.Prev;
-        _next = pool.Next;
-        _left = pool.Left;
-        _right = pool.Right;
+        _r = pool.Rec;
         Tree = new AreaTree(pool, true);
     }
 
@@ -43,7 +40,7 @@ internal sealed class FreeSpace
     public int First => Tree.First();
 
     /// <summary>The next free block above <paramref name="block"/>, or nil.</summary>
-    public int NextBlock(int block) => _next[block];
+    public int NextBlock(int block) => _r[(block << 3) + FNext];
 
     // ---- search ------------------------------------------------------------------------------
 
@@ -60,10 +57,10 @@ internal sealed class FreeSpace
 
     private bool Fits(int block, int pages, int align, int alignOffset)
     {
-        int size = _size[block];
+        int size = _r[(block << 3) + FSize];
         if (size < pages) return false;
         if (align == 1) return true;
-        int start = _start[block];
+        int start = _r[(block << 3) + FStart];
         long aligned = AlignUp(start, align, alignOffset);
         return aligned + pages <= (long)start + size;
     }
@@ -87,14 +84,14 @@ internal sealed class FreeSpace
         while (true)
         {
             // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree was rejected.
-            int l = _left[n];
+            int l = _r[(n << 3) + FLeft];
             if (tree.SubtreeMax(l) >= pages)
             {
                 n = l;
                 continue;
             }
             if (Fits(n, pages, align, alignOffset)) return n;
-            int r = _right[n];
+            int r = _r[(n << 3) + FRight];
             if (tree.SubtreeMax(r) >= pages)
             {
                 n = r;
@@ -106,11 +103,11 @@ internal sealed class FreeSpace
             {
                 int p = tree.ParentOf(n);
                 if (p == Nil) return Nil;
-                bool fromLeft = _left[p] == n;
+                bool fromLeft = _r[(p << 3) + FLeft] == n;
                 n = p;
                 if (!fromLeft) continue;
                 if (Fits(n, pages, align, alignOffset)) return n;
-                r = _right[n];
+                r = _r[(n << 3) + FRight];
                 if (tree.SubtreeMax(r) >= pages)
                 {
                     n = r;
@@ -123,8 +120,8 @@ internal sealed class FreeSpace
     /// <summary>Classifies how [start, start + pages) sits in <paramref name="block"/> (Linux classify_va_fit_type).</summary>
     public FitType Classify(int block, int start, int pages)
     {
-        bool head = _start[block] == start;
-        bool tail = _start[block] + _size[block] == start + pages;
+        bool head = _r[(block << 3) + FStart] == start;
+        bool tail = _r[(block << 3) + FStart] + _r[(block << 3) + FSize] == start + pages;
         if (head) return tail ? FitType.Full : FitType.LeftEdge;
         return tail ? FitType.RightEdge : FitType.NoEdge;
     }
@@ -151,26 +148,26 @@ internal sealed class FreeSpace
             case FitType.LeftEdge:
                 // |<--- block --->|
                 // |VVVVVV|<-rest->|     the block keeps its place: its start only grows
-                _start[block] = end; //  past pages no other block can own.
-                _size[block] -= pages;
+                _r[(block << 3) + FStart] = end; //  past pages no other block can own.
+                _r[(block << 3) + FSize] -= pages;
                 Tree.SizeChanged(block);
                 break;
 
             case FitType.RightEdge:
                 // |<--- block --->|
                 // |<-rest->|VVVVVV|
-                _size[block] -= pages;
+                _r[(block << 3) + FSize] -= pages;
                 Tree.SizeChanged(block);
                 break;
 
             default:
                 // |<--------- block -------->|
                 // |<-L->|VVVVVVVVVV|<-spare->|   the block keeps L, spare takes R.
-                int blockEnd = _start[block] + _size[block];
-                _size[block] = start - _start[block];
+                int blockEnd = _r[(block << 3) + FStart] + _r[(block << 3) + FSize];
+                _r[(block << 3) + FSize] = start - _r[(block << 3) + FStart];
                 Tree.SizeChanged(block);
-                _start[spare] = end;
-                _size[spare] = blockEnd - end;
+                _r[(spare << 3) + FStart] = end;
+                _r[(spare << 3) + FSize] = blockEnd - end;
                 Tree.Insert(spare);
                 LinkAfter(block, spare);
                 break;
@@ -188,19 +185,19 @@ internal sealed class FreeSpace
     /// </summary>
     public void Release(int area)
     {
-        int start = _start[area];
-        int size = _size[area];
+        int start = _r[(area << 3) + FStart];
+        int size = _r[(area << 3) + FSize];
         int end = start + size;
         int prev = Tree.Floor(start);
-        int next = prev != Nil ? _next[prev] : _head;
-        bool touchPrev = prev != Nil && _start[prev] + _size[prev] == start;
-        bool touchNext = next != Nil && _start[next] == end;
+        int next = prev != Nil ? _r[(prev << 3) + FNext] : _head;
+        bool touchPrev = prev != Nil && _r[(prev << 3) + FStart] + _r[(prev << 3) + FSize] == start;
+        bool touchNext = next != Nil && _r[(next << 3) + FStart] == end;
         FreePages += size;
 
         if (touchPrev && touchNext)
         {
             // |<-prev->|<-area->|<-next->|  ->  |<------------ prev ------------>|
-            _size[prev] += size + _size[next];
+            _r[(prev << 3) + FSize] += size + _r[(next << 3) + FSize];
             Unlink(next);
             Tree.SizeChanged(prev);
             _pool.GiveLocked(next);
@@ -209,7 +206,7 @@ internal sealed class FreeSpace
         else if (touchPrev)
         {
             // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
-            _size[prev] += size;
+            _r[(prev << 3) + FSize] += size;
             Tree.SizeChanged(prev);
             _pool.GiveLocked(area);
         }
@@ -217,8 +214,8 @@ internal sealed class FreeSpace
         {
             // |   gap   |<-area->|<-next->|  ->  |   gap   |<----- next ----->|
             // next's key falls to the area's start; no block lies in between, so the order holds.
-            _start[next] = start;
-            _size[next] += size;
+            _r[(next << 3) + FStart] = start;
+            _r[(next << 3) + FSize] += size;
             Tree.SizeChanged(next);
             _pool.GiveLocked(area);
         }
@@ -235,7 +232,7 @@ internal sealed class FreeSpace
     {
         Tree.Insert(block);
         LinkBetween(Nil, block, Nil);
-        FreePages += _size[block];
+        FreePages += _r[(block << 3) + FSize];
     }
 
     // ---- the address-ordered list -------------------------------------------------------------
@@ -245,24 +242,24 @@ internal sealed class FreeSpace
     /// <summary>The lowest block by the list (cross-checked against the tree by Validate).</summary>
     public int ListHead => _head;
 
-    private void LinkAfter(int block, int added) => LinkBetween(block, added, _next[block]);
+    private void LinkAfter(int block, int added) => LinkBetween(block, added, _r[(block << 3) + FNext]);
 
     private void LinkBetween(int prev, int added, int next)
     {
-        _prev[added] = prev;
-        _next[added] = next;
-        if (prev != Nil) _next[prev] = added;
+        _r[(added << 3) + FPrev] = prev;
+        _r[(added << 3) + FNext] = next;
+        if (prev != Nil) _r[(prev << 3) + FNext] = added;
         else _head = added;
-        if (next != Nil) _prev[next] = added;
+        if (next != Nil) _r[(next << 3) + FPrev] = added;
     }
 
     private void Unlink(int block)
     {
         Tree.Remove(block);
-        int prev = _prev[block];
-        int next = _next[block];
-        if (prev != Nil) _next[prev] = next;
+        int prev = _r[(block << 3) + FPrev];
+        int next = _r[(block << 3) + FNext];
+        if (prev != Nil) _r[(prev << 3) + FNext] = next;
         else _head = next;
-        if (next != Nil) _prev[next] = prev;
+        if (next != Nil) _r[(next << 3) + FPrev] = prev;
     }
 }

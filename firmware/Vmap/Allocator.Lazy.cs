@@ -138,7 +138,7 @@ public sealed partial class Allocator
                 if (first + mapped > high) high = first + mapped;
             }
 
-            _board.Mmu.FlushTlb(low, high - low);
+            _mmu.FlushTlb(low, high - low);
             _flushes++;
             _flushedPages += high - low;
 

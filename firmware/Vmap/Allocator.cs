@@ -28,6 +28,8 @@ public sealed partial class Allocator
 
     private readonly Board _board;
     private readonly IClock _clock;
+    private readonly ICores _cores;   // the board's parts, read once: no property call per operation
+    private readonly IMmu _mmu;
     private readonly object _treeLock = new object();
 
     // Set once by Start, read-only afterwards.
@@ -64,6 +66,8 @@ public sealed partial class Allocator
     {
         _board = board;
         _clock = board.Clock;
+        _cores = board.Cores;
+        _mmu = board.Mmu;
     }
 
     /// <summary>Why the last <see cref="Start"/> returned <see cref="Status.InvalidConfig"/>, or null.</summary>
@@ -162,7 +166,7 @@ public sealed partial class Allocator
         if (!_started) return Status.NotStarted;
         if (pages < 1 || pages > _spanPages) return Refuse(Status.InvalidSize);
         if (alignPages < 1 || alignPages > _spanPages || (alignPages & (alignPages - 1)) != 0) return Refuse(Status.InvalidAlignment);
-        int core = _board.Cores.Current;
+        int core = _cores.Current;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
         if (s != Status.Ok)
         {
@@ -177,7 +181,7 @@ public sealed partial class Allocator
             page = -1;
             return s;
         }
-        _board.Mmu.Map(page, pages);
+        _mmu.Map(page, pages);
         return Status.Ok;
     }
 
@@ -296,7 +300,7 @@ public sealed partial class Allocator
             return Status.NotAnArea;
         }
         int pages = _pool.SizeOf(area) - _guard;
-        _board.Mmu.Unmap(page, pages);
+        _mmu.Unmap(page, pages);
         QueueLazy(area, pages);
         return Status.Ok;
     }

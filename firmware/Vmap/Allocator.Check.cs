@@ -86,14 +86,14 @@ public sealed partial class Allocator
             long t0 = _clock.Ticks;
             for (int a = _busy.First(); a != Nil; a = _busy.NextOf(a))
             {
-                int pages = _pool.SizeOf(a) - _guard;
-                ulong start = AddressOf(_pool.StartOf(a));
-                ulong end = AddressOf(_pool.StartOf(a) + pages);
+                int pages = _pool.Size[a] - _guard;
+                ulong start = AddressOf(_pool.Start[a]);
+                ulong end = AddressOf(_pool.Start[a] + pages);
                 sb.Append("0x").Append(Hex.Format(start)).Append("-0x").Append(Hex.Format(end))
                   .Append(' ').Append((end - start).ToString())
                   .Append(" pages=").Append(pages.ToString())
-                  .Append(" core=").Append(_pool.PrevOf(a).ToString())
-                  .Append(" tag=").Append(_pool.AuxOf(a).ToString())
+                  .Append(" core=").Append(_pool.Prev[a].ToString())
+                  .Append(" tag=").Append(_pool.Aux[a].ToString())
                   .Append('\n');
             }
             _treeCs.Record(_clock.Ticks - t0);
@@ -137,20 +137,20 @@ public sealed partial class Allocator
         int[] starts = new int[cap];
         int[] sizes = new int[cap];
         int n = 0;
-        for (int b = _free.ListHead; b != Nil; b = _pool.NextOf(b)) Collect(b, starts, sizes, ref n);
+        for (int b = _free.ListHead; b != Nil; b = _pool.Next[b]) Collect(b, starts, sizes, ref n);
         int livePages = 0;
         for (int a = _busy.First(); a != Nil; a = _busy.NextOf(a))
         {
             Collect(a, starts, sizes, ref n);
-            livePages += _pool.SizeOf(a) - _guard;
+            livePages += _pool.Size[a] - _guard;
         }
         int lazyPages = 0;
-        for (int a = _lazyHead; a != Nil; a = _pool.NextOf(a))
+        for (int a = _lazyHead; a != Nil; a = _pool.Next[a])
         {
             if (seen[a]) return "lazy area " + a + " is also elsewhere (or the lazy list loops)";
             seen[a] = true;
             Collect(a, starts, sizes, ref n);
-            lazyPages += _pool.SizeOf(a) - _guard;
+            lazyPages += _pool.Size[a] - _guard;
         }
         p = CheckTiling(starts, sizes, n);
         if (p != null) return p;
@@ -179,8 +179,8 @@ public sealed partial class Allocator
 
     private void Collect(int a, int[] starts, int[] sizes, ref int n)
     {
-        starts[n] = _pool.StartOf(a);
-        sizes[n] = _pool.SizeOf(a);
+        starts[n] = _pool.Start[a];
+        sizes[n] = _pool.Size[a];
         n++;
     }
 
@@ -190,15 +190,15 @@ public sealed partial class Allocator
         int pages = 0;
         int prev = Nil;
         int prevEnd = -1;
-        for (int b = _free.ListHead; b != Nil; b = _pool.NextOf(b))
+        for (int b = _free.ListHead; b != Nil; b = _pool.Next[b])
         {
             if (++count > _free.Tree.Count) return "free list is longer than the free tree";
-            if (_pool.PrevOf(b) != prev) return "free block " + b + " has a wrong back link";
-            if (_free.Tree.Find(_pool.StartOf(b)) != b) return "free block " + b + " is on the list but not in the tree";
-            if (_pool.SizeOf(b) < 1) return "free block " + b + " is empty";
-            if (_pool.StartOf(b) <= prevEnd) return "free block " + b + " touches or overlaps the block before it (not coalesced)";
-            prevEnd = _pool.StartOf(b) + _pool.SizeOf(b);
-            pages += _pool.SizeOf(b);
+            if (_pool.Prev[b] != prev) return "free block " + b + " has a wrong back link";
+            if (_free.Tree.Find(_pool.Start[b]) != b) return "free block " + b + " is on the list but not in the tree";
+            if (_pool.Size[b] < 1) return "free block " + b + " is empty";
+            if (_pool.Start[b] <= prevEnd) return "free block " + b + " touches or overlaps the block before it (not coalesced)";
+            prevEnd = _pool.Start[b] + _pool.Size[b];
+            pages += _pool.Size[b];
             prev = b;
         }
         if (count != _free.Tree.Count) return "free list holds " + count + " blocks, the tree " + _free.Tree.Count;

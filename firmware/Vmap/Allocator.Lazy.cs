@@ -59,13 +59,12 @@ public sealed partial class Allocator
     /// <summary>Pushes a freed, unmapped area on the lazy list; purges when over the threshold.</summary>
     private void QueueLazy(int area, int pages)
     {
-        int[] rec = _pool.Rec;
-        int link = (area << 3) + AreaPool.FNext;
+        int[] next = _pool.Next;
         int head;
         do
         {
             head = _lazyHead;
-            rec[link] = head;
+            next[area] = head;
         }
         while (Interlocked.CompareExchange(ref _lazyHead, area, head) != head);
         int lazy = AddLazyPages(pages);
@@ -123,19 +122,20 @@ public sealed partial class Allocator
         int list = Interlocked.Exchange(ref _lazyHead, Nil);
         if (list != Nil)
         {
-            int[] rec = _pool.Rec;
+            int[] start = _pool.Start;
+            int[] size = _pool.Size;
+            int[] next = _pool.Next;
             int areas = 0;
             int pages = 0;
             int low = int.MaxValue;
             int high = 0;
-            for (int a = list; a != Nil; a = rec[(a << 3) + AreaPool.FNext])
+            for (int a = list; a != Nil; a = next[a])
             {
-                int first = rec[(a << 3) + AreaPool.FStart];
-                int mapped = rec[(a << 3) + AreaPool.FSize] - _guard;
+                int mapped = size[a] - _guard;
                 areas++;
                 pages += mapped;
-                if (first < low) low = first;
-                if (first + mapped > high) high = first + mapped;
+                if (start[a] < low) low = start[a];
+                if (start[a] + mapped > high) high = start[a] + mapped;
             }
 
             _mmu.FlushTlb(low, high - low);
@@ -175,13 +175,14 @@ public sealed partial class Allocator
     /// </summary>
     private int MergeChunkLocked(int cursor, int chunk, out int mergedPages)
     {
-        int[] rec = _pool.Rec;
+        int[] next = _pool.Next;
+        int[] size = _pool.Size;
         mergedPages = 0;
         // Invariant: the areas before cursor are merged; cursor and what follows are not.
         for (int k = 0; cursor != Nil && (chunk == 0 || k < chunk); k++)
         {
-            int following = rec[(cursor << 3) + AreaPool.FNext];
-            mergedPages += rec[(cursor << 3) + AreaPool.FSize] - _guard;
+            int following = next[cursor];
+            mergedPages += size[cursor] - _guard;
             _free.Release(cursor);
             cursor = following;
         }

@@ -118,8 +118,8 @@ public sealed partial class Allocator
         _purgeGate = new PurgeGate();
 
         int whole = _pool.TakeLocked();
-        _pool.Rec[(whole << 3) + AreaPool.FStart] = 0;
-        _pool.Rec[(whole << 3) + AreaPool.FSize] = _spanPages;
+        _pool.Start[whole] = 0;
+        _pool.Size[whole] = _spanPages;
         _free.AddInitial(whole);
         _started = true;
         return Status.Ok;
@@ -226,7 +226,7 @@ public sealed partial class Allocator
         int alignOffset = _spanPageLow & (alignPages - 1);
         int block = _free.FindLowestFit(reserve, alignPages, alignOffset);
         if (block == Nil) return Status.NoSpace;
-        int start = FreeSpace.AlignUp(_pool.StartOf(block), alignPages, alignOffset);
+        int start = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
         FitType fit = _free.Classify(block, start, reserve);
 
         int area = block; // a full fit turns the free block's own record into the area
@@ -258,12 +258,10 @@ public sealed partial class Allocator
     /// <summary>Enters a reserved range into the busy tree. Caller holds the free-tree lock.</summary>
     private void MakeBusyLocked(int area, int start, int reserve, int tag, int core)
     {
-        int[] rec = _pool.Rec;
-        int at = area << 3;
-        rec[at + AreaPool.FStart] = start;
-        rec[at + AreaPool.FSize] = reserve;
-        rec[at + AreaPool.FAux] = tag;
-        rec[at + AreaPool.FPrev] = core;
+        _pool.Start[area] = start;
+        _pool.Size[area] = reserve;
+        _pool.Aux[area] = tag;
+        _pool.Prev[area] = core;
         _busy.Insert(area);
         _allocs++;
         _liveAreas++;
@@ -299,7 +297,7 @@ public sealed partial class Allocator
             Interlocked.Increment(ref _failNotAnArea);
             return Status.NotAnArea;
         }
-        int pages = _pool.SizeOf(area) - _guard;
+        int pages = _pool.Size[area] - _guard;
         _mmu.Unmap(page, pages);
         QueueLazy(area, pages);
         return Status.Ok;
@@ -318,7 +316,7 @@ public sealed partial class Allocator
                 _busy.Remove(area);
                 _frees++;
                 _liveAreas--;
-                _livePages -= _pool.SizeOf(area) - _guard;
+                _livePages -= _pool.Size[area] - _guard;
             }
             _treeCs.Record(_clock.Ticks - t0);
         }

@@ -12,8 +12,8 @@ namespace Vmap;
 /// <item>every path from a node down to nil crosses the same number of black nodes.</item>
 /// </list>
 /// Hence the height is at most 2 log2(n + 1).
-/// <para>Augmentation (free tree only): <c>Aux(n) = max(Size(n), Aux(Left(n)), Aux(Right(n)))</c>,
-/// the largest free block in n's subtree, with <c>Aux(nil) = 0</c>. It lets the lowest-fit search
+/// <para>Augmentation (free tree only): <c>Aux[n] = max(Size[n], Aux[Left[n]], Aux[Right[n]])</c>,
+/// the largest free block in n's subtree, with <c>Aux[nil] = 0</c>. It lets the lowest-fit search
 /// skip every subtree that cannot hold the request.</para>
 /// <para>Nil (handle 0) is never written, so trees under different locks may share the pool.</para>
 /// The caller holds the lock that protects the tree.
@@ -22,14 +22,12 @@ internal sealed class AreaTree
 {
     private const int Nil = AreaPool.Nil;
 
-    private const int FStart = AreaPool.FStart;
-    private const int FSize = AreaPool.FSize;
-    private const int FLeft = AreaPool.FLeft;
-    private const int FRight = AreaPool.FRight;
-    private const int FPc = AreaPool.FParentColor;
-    private const int FAux = AreaPool.FAux;
-
-    private readonly int[] _r; // the pool's records, eight ints each (see AreaPool)
+    private readonly int[] _start;
+    private readonly int[] _size;
+    private readonly int[] _left;
+    private readonly int[] _right;
+    private readonly int[] _pc;
+    private readonly int[] _aux;
     private readonly bool _augmented;
 
     /// <summary>The root handle, nil when the tree is empty.</summary>
@@ -40,34 +38,39 @@ internal sealed class AreaTree
 
     public AreaTree(AreaPool pool, bool augmented)
     {
-        _r = pool.Rec;
+        _start = pool.Start;
+        _size = pool.Size;
+        _left = pool.Left;
+        _right = pool.Right;
+        _pc = pool.ParentColor;
+        _aux = pool.Aux;
         _augmented = augmented;
     }
 
     // ---- node building blocks -------------------------------------------------------------
 
-    public int ParentOf(int n) => _r[(n << 3) + FPc] >> 1;
+    public int ParentOf(int n) => _pc[n] >> 1;
 
-    public bool IsRed(int n) => (_r[(n << 3) + FPc] & 1) == 0;
+    public bool IsRed(int n) => (_pc[n] & 1) == 0;
 
-    private bool IsBlack(int n) => (_r[(n << 3) + FPc] & 1) != 0;
+    private bool IsBlack(int n) => (_pc[n] & 1) != 0;
 
-    private void SetParent(int n, int parent) => _r[(n << 3) + FPc] = (parent << 1) | (_r[(n << 3) + FPc] & 1);
+    private void SetParent(int n, int parent) => _pc[n] = (parent << 1) | (_pc[n] & 1);
 
-    private void SetRed(int n) => _r[(n << 3) + FPc] &= ~1;
+    private void SetRed(int n) => _pc[n] &= ~1;
 
-    private void SetBlack(int n) => _r[(n << 3) + FPc] |= 1;
+    private void SetBlack(int n) => _pc[n] |= 1;
 
-    private void CopyColor(int to, int from) => _r[(to << 3) + FPc] = (_r[(to << 3) + FPc] & ~1) | (_r[(from << 3) + FPc] & 1);
+    private void CopyColor(int to, int from) => _pc[to] = (_pc[to] & ~1) | (_pc[from] & 1);
 
     /// <summary>Largest free block in the subtree of <paramref name="n"/> (free tree only).</summary>
-    public int SubtreeMax(int n) => _r[(n << 3) + FAux];
+    public int SubtreeMax(int n) => _aux[n];
 
     private int ComputeMax(int n)
     {
-        int m = _r[(n << 3) + FSize];
-        int l = _r[(_r[(n << 3) + FLeft] << 3) + FAux];
-        int r = _r[(_r[(n << 3) + FRight] << 3) + FAux];
+        int m = _size[n];
+        int l = _aux[_left[n]];
+        int r = _aux[_right[n]];
         if (l > m) m = l;
         if (r > m) m = r;
         return m;
@@ -79,13 +82,13 @@ internal sealed class AreaTree
         if (!_augmented) return;
         while (n != Nil)
         {
-            _r[(n << 3) + FAux] = ComputeMax(n);
+            _aux[n] = ComputeMax(n);
             n = ParentOf(n);
         }
     }
 
     /// <summary>
-    /// After the size of <c>n</c> changed in place (the key order is unchanged): recomputes upwards,
+    /// After <c>Size[n]</c> changed in place (the key order is unchanged): recomputes upwards,
     /// stopping where an ancestor's value does not change, since nothing above it can.
     /// </summary>
     public void SizeChanged(int n)
@@ -94,8 +97,8 @@ internal sealed class AreaTree
         while (n != Nil)
         {
             int m = ComputeMax(n);
-            if (_r[(n << 3) + FAux] == m) return;
-            _r[(n << 3) + FAux] = m;
+            if (_aux[n] == m) return;
+            _aux[n] = m;
             n = ParentOf(n);
         }
     }
@@ -110,33 +113,33 @@ internal sealed class AreaTree
 
     private void RotateLeft(int x)
     {
-        int y = _r[(x << 3) + FRight];
-        int b = _r[(y << 3) + FLeft];
-        _r[(x << 3) + FRight] = b;
+        int y = _right[x];
+        int b = _left[y];
+        _right[x] = b;
         if (b != Nil) SetParent(b, x);
         ReplaceChild(ParentOf(x), x, y);
-        _r[(y << 3) + FLeft] = x;
+        _left[y] = x;
         SetParent(x, y);
         if (_augmented)
         {
-            _r[(y << 3) + FAux] = _r[(x << 3) + FAux];
-            _r[(x << 3) + FAux] = ComputeMax(x);
+            _aux[y] = _aux[x];
+            _aux[x] = ComputeMax(x);
         }
     }
 
     private void RotateRight(int y)
     {
-        int x = _r[(y << 3) + FLeft];
-        int b = _r[(x << 3) + FRight];
-        _r[(y << 3) + FLeft] = b;
+        int x = _left[y];
+        int b = _right[x];
+        _left[y] = b;
         if (b != Nil) SetParent(b, y);
         ReplaceChild(ParentOf(y), y, x);
-        _r[(x << 3) + FRight] = y;
+        _right[x] = y;
         SetParent(y, x);
         if (_augmented)
         {
-            _r[(x << 3) + FAux] = _r[(y << 3) + FAux];
-            _r[(y << 3) + FAux] = ComputeMax(y);
+            _aux[x] = _aux[y];
+            _aux[y] = ComputeMax(y);
         }
     }
 
@@ -145,8 +148,8 @@ internal sealed class AreaTree
     {
         if (newChild != Nil) SetParent(newChild, parent);
         if (parent == Nil) Root = newChild;
-        else if (_r[(parent << 3) + FLeft] == oldChild) _r[(parent << 3) + FLeft] = newChild;
-        else _r[(parent << 3) + FRight] = newChild;
+        else if (_left[parent] == oldChild) _left[parent] = newChild;
+        else _right[parent] = newChild;
     }
 
     // ---- lookups ------------------------------------------------------------------------------
@@ -157,9 +160,9 @@ internal sealed class AreaTree
         int n = Root;
         while (n != Nil)
         {
-            int s = _r[(n << 3) + FStart];
-            if (key < s) n = _r[(n << 3) + FLeft];
-            else if (key > s) n = _r[(n << 3) + FRight];
+            int s = _start[n];
+            if (key < s) n = _left[n];
+            else if (key > s) n = _right[n];
             else return n;
         }
         return Nil;
@@ -172,14 +175,14 @@ internal sealed class AreaTree
         int best = Nil;
         while (n != Nil)
         {
-            if (_r[(n << 3) + FStart] <= key)
+            if (_start[n] <= key)
             {
                 best = n;
-                n = _r[(n << 3) + FRight];
+                n = _right[n];
             }
             else
             {
-                n = _r[(n << 3) + FLeft];
+                n = _left[n];
             }
         }
         return best;
@@ -190,21 +193,21 @@ internal sealed class AreaTree
     {
         int n = Root;
         if (n == Nil) return Nil;
-        while (_r[(n << 3) + FLeft] != Nil) n = _r[(n << 3) + FLeft];
+        while (_left[n] != Nil) n = _left[n];
         return n;
     }
 
     /// <summary>The in-order successor of <paramref name="n"/>, or nil.</summary>
     public int NextOf(int n)
     {
-        int r = _r[(n << 3) + FRight];
+        int r = _right[n];
         if (r != Nil)
         {
-            while (_r[(r << 3) + FLeft] != Nil) r = _r[(r << 3) + FLeft];
+            while (_left[r] != Nil) r = _left[r];
             return r;
         }
         int p = ParentOf(n);
-        while (p != Nil && _r[(p << 3) + FRight] == n)
+        while (p != Nil && _right[p] == n)
         {
             n = p;
             p = ParentOf(p);
@@ -217,25 +220,25 @@ internal sealed class AreaTree
     /// <summary>Links <paramref name="n"/> (Start and Size set, key not present) into the tree.</summary>
     public void Insert(int n)
     {
-        int key = _r[(n << 3) + FStart];
+        int key = _start[n];
         int parent = Nil;
         int cur = Root;
         bool goLeft = false;
         while (cur != Nil)
         {
             parent = cur;
-            goLeft = key < _r[(cur << 3) + FStart];
-            cur = goLeft ? _r[(cur << 3) + FLeft] : _r[(cur << 3) + FRight];
+            goLeft = key < _start[cur];
+            cur = goLeft ? _left[cur] : _right[cur];
         }
-        _r[(n << 3) + FLeft] = Nil;
-        _r[(n << 3) + FRight] = Nil;
-        _r[(n << 3) + FPc] = parent << 1; // red
+        _left[n] = Nil;
+        _right[n] = Nil;
+        _pc[n] = parent << 1; // red
         if (parent == Nil) Root = n;
-        else if (goLeft) _r[(parent << 3) + FLeft] = n;
-        else _r[(parent << 3) + FRight] = n;
+        else if (goLeft) _left[parent] = n;
+        else _right[parent] = n;
         if (_augmented)
         {
-            _r[(n << 3) + FAux] = _r[(n << 3) + FSize];
+            _aux[n] = _size[n];
             SizeChanged(parent);
         }
         Count++;
@@ -270,9 +273,9 @@ internal sealed class AreaTree
             }
             if (IsBlack(p)) return;
             int g = ParentOf(p);
-            if (p == _r[(g << 3) + FLeft])
+            if (p == _left[g])
             {
-                int u = _r[(g << 3) + FRight];
+                int u = _right[g];
                 if (u != Nil && IsRed(u))
                 {
                     SetBlack(p);
@@ -281,7 +284,7 @@ internal sealed class AreaTree
                     n = g;
                     continue;
                 }
-                if (n == _r[(p << 3) + FRight])
+                if (n == _right[p])
                 {
                     RotateLeft(p);
                     n = p;
@@ -294,7 +297,7 @@ internal sealed class AreaTree
             }
             else
             {
-                int u = _r[(g << 3) + FLeft];
+                int u = _left[g];
                 if (u != Nil && IsRed(u))
                 {
                     SetBlack(p);
@@ -303,7 +306,7 @@ internal sealed class AreaTree
                     n = g;
                     continue;
                 }
-                if (n == _r[(p << 3) + FLeft])
+                if (n == _left[p])
                 {
                     RotateRight(p);
                     n = p;
@@ -325,10 +328,10 @@ internal sealed class AreaTree
         int child;
         int parent;
         bool removedBlack;
-        if (_r[(z << 3) + FLeft] == Nil || _r[(z << 3) + FRight] == Nil)
+        if (_left[z] == Nil || _right[z] == Nil)
         {
             // z has at most one child: that child takes its place.
-            child = _r[(z << 3) + FLeft] != Nil ? _r[(z << 3) + FLeft] : _r[(z << 3) + FRight];
+            child = _left[z] != Nil ? _left[z] : _right[z];
             parent = ParentOf(z);
             removedBlack = IsBlack(z);
             ReplaceChild(parent, z, child);
@@ -337,10 +340,10 @@ internal sealed class AreaTree
         {
             // Two children: z's successor y (leftmost of the right subtree, no left child)
             // leaves its own place to its right child, then takes z's place and colour.
-            int y = _r[(z << 3) + FRight];
-            while (_r[(y << 3) + FLeft] != Nil) y = _r[(y << 3) + FLeft];
+            int y = _right[z];
+            while (_left[y] != Nil) y = _left[y];
             removedBlack = IsBlack(y);
-            child = _r[(y << 3) + FRight];
+            child = _right[y];
             if (ParentOf(y) == z)
             {
                 parent = y;
@@ -349,12 +352,12 @@ internal sealed class AreaTree
             {
                 parent = ParentOf(y);
                 ReplaceChild(parent, y, child);
-                _r[(y << 3) + FRight] = _r[(z << 3) + FRight];
-                SetParent(_r[(y << 3) + FRight], y);
+                _right[y] = _right[z];
+                SetParent(_right[y], y);
             }
             ReplaceChild(ParentOf(z), z, y);
-            _r[(y << 3) + FLeft] = _r[(z << 3) + FLeft];
-            SetParent(_r[(y << 3) + FLeft], y);
+            _left[y] = _left[z];
+            SetParent(_left[y], y);
             CopyColor(y, z);
         }
         Count--;
@@ -384,63 +387,63 @@ internal sealed class AreaTree
     {
         while (x != Root && (x == Nil || IsBlack(x)))
         {
-            if (x == _r[(p << 3) + FLeft])
+            if (x == _left[p])
             {
-                int w = _r[(p << 3) + FRight];
+                int w = _right[p];
                 if (IsRed(w))
                 {
                     SetBlack(w);
                     SetRed(p);
                     RotateLeft(p);
-                    w = _r[(p << 3) + FRight];
+                    w = _right[p];
                 }
-                if (IsBlack(_r[(w << 3) + FLeft]) && IsBlack(_r[(w << 3) + FRight]))
+                if (IsBlack(_left[w]) && IsBlack(_right[w]))
                 {
                     SetRed(w);
                     x = p;
                     p = ParentOf(x);
                     continue;
                 }
-                if (IsBlack(_r[(w << 3) + FRight]))
+                if (IsBlack(_right[w]))
                 {
-                    SetBlack(_r[(w << 3) + FLeft]);
+                    SetBlack(_left[w]);
                     SetRed(w);
                     RotateRight(w);
-                    w = _r[(p << 3) + FRight];
+                    w = _right[p];
                 }
                 CopyColor(w, p);
                 SetBlack(p);
-                SetBlack(_r[(w << 3) + FRight]);
+                SetBlack(_right[w]);
                 RotateLeft(p);
                 x = Root;
             }
             else
             {
-                int w = _r[(p << 3) + FLeft];
+                int w = _left[p];
                 if (IsRed(w))
                 {
                     SetBlack(w);
                     SetRed(p);
                     RotateRight(p);
-                    w = _r[(p << 3) + FLeft];
+                    w = _left[p];
                 }
-                if (IsBlack(_r[(w << 3) + FLeft]) && IsBlack(_r[(w << 3) + FRight]))
+                if (IsBlack(_left[w]) && IsBlack(_right[w]))
                 {
                     SetRed(w);
                     x = p;
                     p = ParentOf(x);
                     continue;
                 }
-                if (IsBlack(_r[(w << 3) + FLeft]))
+                if (IsBlack(_left[w]))
                 {
-                    SetBlack(_r[(w << 3) + FRight]);
+                    SetBlack(_right[w]);
                     SetRed(w);
                     RotateLeft(w);
-                    w = _r[(p << 3) + FLeft];
+                    w = _left[p];
                 }
                 CopyColor(w, p);
                 SetBlack(p);
-                SetBlack(_r[(w << 3) + FLeft]);
+                SetBlack(_left[w]);
                 RotateRight(p);
                 x = Root;
             }
@@ -473,10 +476,10 @@ internal sealed class AreaTree
         if (seen[n]) return "record " + n + " is reachable twice";
         seen[n] = true;
         nodes++;
-        int key = _r[(n << 3) + FStart];
+        int key = _start[n];
         if (key < low || key > high) return "record " + n + " (start " + key + ") is out of key order";
-        int l = _r[(n << 3) + FLeft];
-        int r = _r[(n << 3) + FRight];
+        int l = _left[n];
+        int r = _right[n];
         if (l != Nil && ParentOf(l) != n) return "record " + l + " has a wrong parent link";
         if (r != Nil && ParentOf(r) != n) return "record " + r + " has a wrong parent link";
         if (IsRed(n) && ((l != Nil && IsRed(l)) || (r != Nil && IsRed(r)))) return "red record " + n + " has a red child";
@@ -485,7 +488,7 @@ internal sealed class AreaTree
         problem = CheckSubtree(r, key + 1, high, seen, ref nodes, out int rh);
         if (problem != null) return problem;
         if (lh != rh) return "black heights differ under record " + n;
-        if (_augmented && _r[(n << 3) + FAux] != ComputeMax(n)) return "record " + n + " has subtree max " + _r[(n << 3) + FAux] + ", expected " + ComputeMax(n);
+        if (_augmented && _aux[n] != ComputeMax(n)) return "record " + n + " has subtree max " + _aux[n] + ", expected " + ComputeMax(n);
         blackHeight = lh + (IsBlack(n) ? 1 : 0);
         return null;
     }

@@ -11,14 +11,12 @@ internal sealed class FreeSpace
     private const int Nil = AreaPool.Nil;
 
     private readonly AreaPool _pool;
-    private const int FStart = AreaPool.FStart;
-    private const int FSize = AreaPool.FSize;
-    private const int FLeft = AreaPool.FLeft;
-    private const int FRight = AreaPool.FRight;
-    private const int FPrev = AreaPool.FPrev;
-    private const int FNext = AreaPool.FNext;
-
-    private readonly int[] _r; // the pool's records, eight ints each (see AreaPool)
+    private readonly int[] _start;
+    private readonly int[] _size;
+    private readonly int[] _prev;
+    private readonly int[] _next;
+    private readonly int[] _left;
+    private readonly int[] _right;
 
     /// <summary>The free tree, augmented with the largest block of each subtree.</summary>
     public readonly AreaTree Tree;
@@ -29,7 +27,12 @@ internal sealed class FreeSpace
     public FreeSpace(AreaPool pool)
     {
         _pool = pool;
-        _r = pool.Rec;
+        _start = pool.Start;
+        _size = pool.Size;
+        _prev = pool.Prev;
+        _next = pool.Next;
+        _left = pool.Left;
+        _right = pool.Right;
         Tree = new AreaTree(pool, true);
     }
 
@@ -40,7 +43,7 @@ internal sealed class FreeSpace
     public int First => Tree.First();
 
     /// <summary>The next free block above <paramref name="block"/>, or nil.</summary>
-    public int NextBlock(int block) => _r[(block << 3) + FNext];
+    public int NextBlock(int block) => _next[block];
 
     // ---- search ------------------------------------------------------------------------------
 
@@ -57,10 +60,10 @@ internal sealed class FreeSpace
 
     private bool Fits(int block, int pages, int align, int alignOffset)
     {
-        int size = _r[(block << 3) + FSize];
+        int size = _size[block];
         if (size < pages) return false;
         if (align == 1) return true;
-        int start = _r[(block << 3) + FStart];
+        int start = _start[block];
         long aligned = AlignUp(start, align, alignOffset);
         return aligned + pages <= (long)start + size;
     }
@@ -84,14 +87,14 @@ internal sealed class FreeSpace
         while (true)
         {
             // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree was rejected.
-            int l = _r[(n << 3) + FLeft];
+            int l = _left[n];
             if (tree.SubtreeMax(l) >= pages)
             {
                 n = l;
                 continue;
             }
             if (Fits(n, pages, align, alignOffset)) return n;
-            int r = _r[(n << 3) + FRight];
+            int r = _right[n];
             if (tree.SubtreeMax(r) >= pages)
             {
                 n = r;
@@ -103,11 +106,11 @@ internal sealed class FreeSpace
             {
                 int p = tree.ParentOf(n);
                 if (p == Nil) return Nil;
-                bool fromLeft = _r[(p << 3) + FLeft] == n;
+                bool fromLeft = _left[p] == n;
                 n = p;
                 if (!fromLeft) continue;
                 if (Fits(n, pages, align, alignOffset)) return n;
-                r = _r[(n << 3) + FRight];
+                r = _right[n];
                 if (tree.SubtreeMax(r) >= pages)
                 {
                     n = r;
@@ -120,8 +123,8 @@ internal sealed class FreeSpace
     /// <summary>Classifies how [start, start + pages) sits in <paramref name="block"/> (Linux classify_va_fit_type).</summary>
     public FitType Classify(int block, int start, int pages)
     {
-        bool head = _r[(block << 3) + FStart] == start;
-        bool tail = _r[(block << 3) + FStart] + _r[(block << 3) + FSize] == start + pages;
+        bool head = _start[block] == start;
+        bool tail = _start[block] + _size[block] == start + pages;
         if (head) return tail ? FitType.Full : FitType.LeftEdge;
         return tail ? FitType.RightEdge : FitType.NoEdge;
     }
@@ -148,26 +151,26 @@ internal sealed class FreeSpace
             case FitType.LeftEdge:
                 // |<--- block --->|
                 // |VVVVVV|<-rest->|     the block keeps its place: its start only grows
-                _r[(block << 3) + FStart] = end; //  past pages no other block can own.
-                _r[(block << 3) + FSize] -= pages;
+                _start[block] = end; //  past pages no other block can own.
+                _size[block] -= pages;
                 Tree.SizeChanged(block);
                 break;
 
             case FitType.RightEdge:
                 // |<--- block --->|
                 // |<-rest->|VVVVVV|
-                _r[(block << 3) + FSize] -= pages;
+                _size[block] -= pages;
                 Tree.SizeChanged(block);
                 break;
 
             default:
                 // |<--------- block -------->|
                 // |<-L->|VVVVVVVVVV|<-spare->|   the block keeps L, spare takes R.
-                int blockEnd = _r[(block << 3) + FStart] + _r[(block << 3) + FSize];
-                _r[(block << 3) + FSize] = start - _r[(block << 3) + FStart];
+                int blockEnd = _start[block] + _size[block];
+                _size[block] = start - _start[block];
                 Tree.SizeChanged(block);
-                _r[(spare << 3) + FStart] = end;
-                _r[(spare << 3) + FSize] = blockEnd - end;
+                _start[spare] = end;
+                _size[spare] = blockEnd - end;
                 Tree.Insert(spare);
                 LinkAfter(block, spare);
                 break;
@@ -185,19 +188,19 @@ internal sealed class FreeSpace
     /// </summary>
     public void Release(int area)
     {
-        int start = _r[(area << 3) + FStart];
-        int size = _r[(area << 3) + FSize];
+        int start = _start[area];
+        int size = _size[area];
         int end = start + size;
         int prev = Tree.Floor(start);
-        int next = prev != Nil ? _r[(prev << 3) + FNext] : _head;
-        bool touchPrev = prev != Nil && _r[(prev << 3) + FStart] + _r[(prev << 3) + FSize] == start;
-        bool touchNext = next != Nil && _r[(next << 3) + FStart] == end;
+        int next = prev != Nil ? _next[prev] : _head;
+        bool touchPrev = prev != Nil && _start[prev] + _size[prev] == start;
+        bool touchNext = next != Nil && _start[next] == end;
         FreePages += size;
 
         if (touchPrev && touchNext)
         {
             // |<-prev->|<-area->|<-next->|  ->  |<------------ prev ------------>|
-            _r[(prev << 3) + FSize] += size + _r[(next << 3) + FSize];
+            _size[prev] += size + _size[next];
             Unlink(next);
             Tree.SizeChanged(prev);
             _pool.GiveLocked(next);
@@ -206,7 +209,7 @@ internal sealed class FreeSpace
         else if (touchPrev)
         {
             // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
-            _r[(prev << 3) + FSize] += size;
+            _size[prev] += size;
             Tree.SizeChanged(prev);
             _pool.GiveLocked(area);
         }
@@ -214,8 +217,8 @@ internal sealed class FreeSpace
         {
             // |   gap   |<-area->|<-next->|  ->  |   gap   |<----- next ----->|
             // next's key falls to the area's start; no block lies in between, so the order holds.
-            _r[(next << 3) + FStart] = start;
-            _r[(next << 3) + FSize] += size;
+            _start[next] = start;
+            _size[next] += size;
             Tree.SizeChanged(next);
             _pool.GiveLocked(area);
         }
@@ -232,7 +235,7 @@ internal sealed class FreeSpace
     {
         Tree.Insert(block);
         LinkBetween(Nil, block, Nil);
-        FreePages += _r[(block << 3) + FSize];
+        FreePages += _size[block];
     }
 
     // ---- the address-ordered list -------------------------------------------------------------
@@ -242,24 +245,24 @@ internal sealed class FreeSpace
     /// <summary>The lowest block by the list (cross-checked against the tree by Validate).</summary>
     public int ListHead => _head;
 
-    private void LinkAfter(int block, int added) => LinkBetween(block, added, _r[(block << 3) + FNext]);
+    private void LinkAfter(int block, int added) => LinkBetween(block, added, _next[block]);
 
     private void LinkBetween(int prev, int added, int next)
     {
-        _r[(added << 3) + FPrev] = prev;
-        _r[(added << 3) + FNext] = next;
-        if (prev != Nil) _r[(prev << 3) + FNext] = added;
+        _prev[added] = prev;
+        _next[added] = next;
+        if (prev != Nil) _next[prev] = added;
         else _head = added;
-        if (next != Nil) _r[(next << 3) + FPrev] = added;
+        if (next != Nil) _prev[next] = added;
     }
 
     private void Unlink(int block)
     {
         Tree.Remove(block);
-        int prev = _r[(block << 3) + FPrev];
-        int next = _r[(block << 3) + FNext];
-        if (prev != Nil) _r[(prev << 3) + FNext] = next;
+        int prev = _prev[block];
+        int next = _next[block];
+        if (prev != Nil) _next[prev] = next;
         else _head = next;
-        if (next != Nil) _r[(next << 3) + FPrev] = prev;
+        if (next != Nil) _prev[next] = prev;
     }
 }

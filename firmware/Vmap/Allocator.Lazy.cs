@@ -98,15 +98,17 @@ public sealed partial class Allocator
         PurgeAndWait();
     }
 
-    private void PurgeAndWait()
+    /// <summary>Purges after any running purge; returns true when it merged anything back.</summary>
+    private bool PurgeAndWait()
     {
         _purgeGate.Enter();
         // A free that has left the busy tree but not yet reached the lazy list holds space no
         // purge can see; it is a few instructions and one unmap away, so wait for it rather
         // than report no memory for space that is about to come back.
         while (Interlocked.CompareExchange(ref _freesInFlight, 0, 0) != 0) Thread.Sleep(0);
-        PurgeHoldingGate();
+        bool merged = PurgeHoldingGate();
         _purgeGate.Exit();
+        return merged;
     }
 
     /// <summary>
@@ -119,7 +121,7 @@ public sealed partial class Allocator
     /// then subtract their pages from the lazy count.</item>
     /// </list>
     /// </summary>
-    private void PurgeHoldingGate()
+    private bool PurgeHoldingGate()
     {
         if (Interlocked.Increment(ref _purgesRunning) != 1) _purgeOverlaps++;
         long t0 = _clock.Ticks;
@@ -142,7 +144,7 @@ public sealed partial class Allocator
                 if (start[a] + mapped > high) high = start[a] + mapped;
             }
 
-            _board.Mmu.FlushTlb(low, high - low);
+            _mmu.FlushTlb(low, high - low);
             _flushes++;
             _flushedPages += high - low;
 
@@ -167,9 +169,10 @@ public sealed partial class Allocator
             Interlocked.Decrement(ref _purgesRunning);
             IPurgeObserver observer = PurgeObserver;
             if (observer != null) observer.OnPurge(areas, pages, AddressOf(low), AddressOf(high));
-            return;
+            return true;
         }
         Interlocked.Decrement(ref _purgesRunning);
+        return false;
     }
 
     /// <summary>

@@ -26,8 +26,15 @@ public sealed partial class Allocator
 {
     private const int Nil = AreaPool.Nil;
 
+    // Purge-and-retry rounds of an allocation that finds no space: the first always runs; the
+    // others only while purges merge something back. Bounds the wait of one allocation under
+    // a storm of frees from other cores.
+    private const int MaxPurgeRetries = 8;
+
     private readonly Board _board;
     private readonly IClock _clock;
+    private readonly ICores _cores;   // the board's parts, read once: no property call per operation
+    private readonly IMmu _mmu;
     private readonly object _treeLock = new object();
 
     // Set once by Start, read-only afterwards.
@@ -67,6 +74,8 @@ public sealed partial class Allocator
     {
         _board = board;
         _clock = board.Clock;
+        _cores = board.Cores;
+        _mmu = board.Mmu;
     }
 
     /// <summary>Why the last <see cref="Start"/> returned <see cref="Status.InvalidConfig"/>, or null.</summary>
@@ -155,7 +164,7 @@ public sealed partial class Allocator
     /// <list type="number">
     /// <item>Refill this core's preload slot outside the critical section.</item>
     /// <item>Carve from the free tree in one critical section.</item>
-    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge) and retry once.</item>
+    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge) and retry, again while purges bring space back.</item>
     /// <item>Map the range, outside every lock.</item>
     /// </list>
     /// </summary>
@@ -165,12 +174,14 @@ public sealed partial class Allocator
         if (!_started) return Status.NotStarted;
         if (pages < 1 || pages > _spanPages) return Refuse(Status.InvalidSize);
         if (alignPages < 1 || alignPages > _spanPages || (alignPages & (alignPages - 1)) != 0) return Refuse(Status.InvalidAlignment);
-        int core = _board.Cores.Current;
+        int core = _cores.Current;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
-        if (s != Status.Ok)
+        // 3. Out of space or records: what the lazy list holds comes back after a purge. Under
+        //    contention other cores may take that space and free more before the retry, so
+        //    retry while purges still bring something back (at most MaxPurgeRetries rounds).
+        for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
-            // 3. Out of space or records: what the lazy list holds comes back after a purge.
-            PurgeAndWait();
+            if (!PurgeAndWait() && round > 0) break;
             s = TryAlloc(pages, alignPages, tag, core, out page);
         }
         if (s != Status.Ok)
@@ -180,7 +191,7 @@ public sealed partial class Allocator
             page = -1;
             return s;
         }
-        _board.Mmu.Map(page, pages);
+        _mmu.Map(page, pages);
         return Status.Ok;
     }
 
@@ -299,7 +310,7 @@ public sealed partial class Allocator
         int pages = _pool.Size[area] - _guard;
         try
         {
-            _board.Mmu.Unmap(page, pages);
+            _mmu.Unmap(page, pages);
             QueueLazy(area, pages);
         }
         finally

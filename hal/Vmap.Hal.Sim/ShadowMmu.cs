@@ -66,10 +66,16 @@ public sealed class ShadowMmu : IMmu
         CheckRange(page, count, "map");
         lock (_lock)
         {
-            int bad = FirstSet(_mapped, page, count);
-            if (bad >= 0) throw Violation("map", bad, "the page is still mapped");
-            bad = FirstSet(_stale, page, count);
-            if (bad >= 0) throw Violation("map", bad, "its stale translation has not been flushed since it was unmapped");
+            // One pass checks both bitmaps word by word; a second sets the bits only when the
+            // whole range passed, so a violation changes nothing.
+            if (AnySetEither(page, count))
+            {
+                // Off the fast path: name the first offending page, mapped pages first.
+                int bad = FirstMatch(_mapped, page, count, false);
+                if (bad >= 0) throw Violation("map", bad, "the page is still mapped");
+                bad = FirstMatch(_stale, page, count, false);
+                throw Violation("map", bad, "its stale translation has not been flushed since it was unmapped");
+            }
             SetBits(_mapped, page, count, true);
             _mappedPages += count;
         }
@@ -83,8 +89,7 @@ public sealed class ShadowMmu : IMmu
         {
             int bad = FirstClear(_mapped, page, count);
             if (bad >= 0) throw Violation("unmap", bad, "the page is not mapped");
-            SetBits(_mapped, page, count, false);
-            SetBits(_stale, page, count, true);
+            MoveMappedToStale(page, count);
             _mappedPages -= count;
         }
     }
@@ -97,7 +102,7 @@ public sealed class ShadowMmu : IMmu
         if (fault != null) throw fault;
         lock (_lock)
         {
-            SetBits(_stale, page, count, false);
+            ClearRange(_stale, page, count);
         }
         Interlocked.Increment(ref _flushes);
         Interlocked.Add(ref _flushedPages, count);
@@ -158,7 +163,54 @@ public sealed class ShadowMmu : IMmu
         }
     }
 
-    private static int FirstSet(ulong[] bits, int page, int count) => FirstMatch(bits, page, count, false);
+    /// <summary>True when a page of the range is mapped or stale (one pass over both bitmaps).</summary>
+    private bool AnySetEither(int page, int count)
+    {
+        ulong[] mapped = _mapped, stale = _stale;
+        int end = page + count;
+        while (page < end)
+        {
+            int w = page >> 6;
+            int to = Math.Min(64, end - (w << 6));
+            ulong m = Mask(page & 63, to);
+            if (((mapped[w] | stale[w]) & m) != 0) return true;
+            page = (w + 1) << 6;
+        }
+        return false;
+    }
+
+    /// <summary>Clears the mapped bits of the range and sets its stale bits, in one pass.</summary>
+    private void MoveMappedToStale(int page, int count)
+    {
+        ulong[] mapped = _mapped, stale = _stale;
+        int end = page + count;
+        while (page < end)
+        {
+            int w = page >> 6;
+            int to = Math.Min(64, end - (w << 6));
+            ulong m = Mask(page & 63, to);
+            mapped[w] &= ~m;
+            stale[w] |= m;
+            page = (w + 1) << 6;
+        }
+    }
+
+    /// <summary>Clears the bits of the range: partial words by mask, whole words in one vectorised fill.</summary>
+    private static void ClearRange(ulong[] bits, int page, int count)
+    {
+        if (count <= 0) return;
+        int end = page + count;
+        int firstWord = page >> 6;
+        int lastWord = (end - 1) >> 6;
+        if (firstWord == lastWord)
+        {
+            bits[firstWord] &= ~Mask(page & 63, end - (firstWord << 6));
+            return;
+        }
+        bits[firstWord] &= ~Mask(page & 63, 64);
+        bits[lastWord] &= ~Mask(0, end - (lastWord << 6));
+        if (lastWord > firstWord + 1) Array.Clear(bits, firstWord + 1, lastWord - firstWord - 1);
+    }
 
     private static int FirstClear(ulong[] bits, int page, int count) => FirstMatch(bits, page, count, true);
 

@@ -9,6 +9,12 @@ public sealed class SimCores : ICores
 {
     [ThreadStatic] private static int t_core;
 
+    // Set (for good) by the first Bind to a core other than 0. Until then every thread is on
+    // core 0 and Current needs no thread-static read. A thread's own t_core changes only in its
+    // own Bind, which raises the flag first, so a stale read of the flag can only mean "core 0"
+    // for a thread that has not bound itself elsewhere: correct.
+    private static volatile bool s_anyBound;
+
     /// <summary>Creates <paramref name="count"/> logical cores (1 to 32).</summary>
     public SimCores(int count)
     {
@@ -20,12 +26,21 @@ public sealed class SimCores : ICores
     public int Count { get; }
 
     /// <inheritdoc />
-    public int Current => t_core < Count ? t_core : t_core % Count;
+    public int Current
+    {
+        get
+        {
+            if (!s_anyBound) return 0;
+            int core = t_core;
+            return core < Count ? core : core % Count;
+        }
+    }
 
     /// <summary>Binds the calling thread to <paramref name="core"/>.</summary>
     public void Bind(int core)
     {
         if (core < 0 || core >= Count) throw new ArgumentOutOfRangeException(nameof(core), core, $"core must be from 0 to {Count - 1}");
+        if (core != 0) s_anyBound = true;
         t_core = core;
     }
 }

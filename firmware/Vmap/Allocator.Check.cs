@@ -133,6 +133,8 @@ public sealed partial class Allocator
         if (p != null) return "busy tree: " + p;
         p = CheckFreeList();
         if (p != null) return p;
+        p = CheckTagsAndStates();
+        if (p != null) return p;
 
         // Collect every range that holds pages: free, busy, lazy.
         int[] starts = new int[cap];
@@ -175,6 +177,27 @@ public sealed partial class Allocator
         if (_busy.Count != _liveAreas) return "live areas: counter " + _liveAreas + ", busy tree " + _busy.Count;
         if (livePages != _livePages) return "live pages: counter " + _livePages + ", busy tree " + livePages;
         if (lazyPages != LazyPages) return "lazy pages: counter " + LazyPages + ", lazy list " + lazyPages;
+        return null;
+    }
+
+    private string CheckTagsAndStates()
+    {
+        int[] tags = _free.Tags;
+        for (int b = _free.ListHead; b != Nil; b = _pool.Next[b])
+        {
+            if (!_pool.IsFree(b) || _pool.IsBusy(b)) return "free block " + b + " does not carry the free state";
+            if (tags[_pool.Start[b]] != b) return "free block " + b + " is not tagged at its first page " + _pool.Start[b];
+            if (tags[_pool.Start[b] + _pool.Size[b] - 1] != b) return "free block " + b + " is not tagged at its last page";
+        }
+        for (int a = _busy.First(); a != Nil; a = _busy.NextOf(a))
+        {
+            if (!_pool.IsBusy(a) || _pool.IsFree(a)) return "busy area " + a + " does not carry the busy state";
+            if (tags[_pool.Start[a]] != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
+        }
+        for (int a = _lazyHead; a != Nil; a = _pool.Next[a])
+        {
+            if ((_pool.ParentColor[a] & AreaPool.StateMask) != 0) return "lazy area " + a + " still carries a free or busy state";
+        }
         return null;
     }
 

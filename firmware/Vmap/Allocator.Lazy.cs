@@ -27,7 +27,7 @@ public sealed partial class Allocator
     private PurgeGate _purgeGate;
 
     // Purge counters: written only by the holder of the purge gate.
-    private int _purges;
+    private int _purges;        // also read by allocations (PurgeGeneration): Interlocked
     private int _purgedAreas;
     private int _purgedPages;
     private int _flushes;
@@ -53,6 +53,10 @@ public sealed partial class Allocator
         set => Interlocked.Exchange(ref _purgeChunk, value < 0 ? 0 : value);
     }
 
+    /// <summary>Purges that merged something back so far; only grows. Lets an allocation tell
+    /// whether free space can have grown since it last looked.</summary>
+    private int PurgeGeneration => Interlocked.CompareExchange(ref _purges, 0, 0);
+
     /// <summary>Pages freed and not yet merged back by a purge.</summary>
     public int LazyPages => Interlocked.CompareExchange(ref _lazyPages, 0, 0);
 
@@ -68,12 +72,63 @@ public sealed partial class Allocator
         }
         while (Interlocked.CompareExchange(ref _lazyHead, area, head) != head);
         int lazy = AddLazyPages(pages);
-        if (lazy > _lazyMaxPages && _purgeGate.TryEnter())
+        if (lazy <= _lazyMaxPages) return;
+        if (_purgeWanted != null)
+        {
+            _purgeWanted.Set(); // deferred: the purge thread takes it from here
+        }
+        else if (_purgeGate.TryEnter())
         {
             // Threshold purge: only if none runs; the running one will take this area too.
             PurgeHoldingGate();
             _purgeGate.Exit();
         }
+    }
+
+    // ---- the purge thread (VmapConfig.DeferredPurge) ---------------------------------------
+
+    private AutoResetEvent _purgeWanted; // set by frees over the threshold; null when purges run inline
+    private Thread _purgeThread;
+    private bool _stopping;              // written once by Stop, then the event is set
+
+    private void StartPurgeThread()
+    {
+        _purgeWanted = new AutoResetEvent(false);
+        _purgeThread = new Thread(PurgeThreadLoop);
+#if !NANOFRAMEWORK_1_0
+        _purgeThread.IsBackground = true; // a host process may exit without calling Stop
+#endif
+        _purgeThread.Start();
+    }
+
+    private void PurgeThreadLoop()
+    {
+        while (true)
+        {
+            _purgeWanted.WaitOne();
+            if (_stopping) return;
+            // A threshold purge: if an allocation's purge runs already, it takes the backlog.
+            if (LazyPages > _lazyMaxPages && _purgeGate.TryEnter())
+            {
+                PurgeHoldingGate();
+                _purgeGate.Exit();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops the purge thread (deferred purges only) after purging what is left. The allocator
+    /// stays usable; threshold purges then run inline.
+    /// </summary>
+    public void Stop()
+    {
+        if (!_started || _purgeWanted == null) return;
+        AutoResetEvent wanted = _purgeWanted;
+        _purgeWanted = null;
+        _stopping = true;
+        wanted.Set();
+        _purgeThread.Join();
+        PurgeAndWait();
     }
 
     private int AddLazyPages(int delta)
@@ -161,7 +216,7 @@ public sealed partial class Allocator
                 AddLazyPages(-merged);
             }
 
-            _purges++;
+            Interlocked.Increment(ref _purges);
             _purgedAreas += areas;
             _purgedPages += pages;
             long took = _clock.Ticks - t0;

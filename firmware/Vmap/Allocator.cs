@@ -26,10 +26,9 @@ public sealed partial class Allocator
 {
     private const int Nil = AreaPool.Nil;
 
-    // Purge-and-retry rounds of an allocation that finds no space: the first always runs; the
-    // others only while purges merge something back. Bounds the wait of one allocation under
-    // a storm of frees from other cores.
-    private const int MaxPurgeRetries = 8;
+    // Purge-and-retry rounds of an allocation that finds no space, while purges keep bringing
+    // space back that other cores take first. Bounds one allocation's wait under a storm.
+    private const int MaxPurgeRetries = 64;
 
     private readonly Board _board;
     private readonly IClock _clock;
@@ -118,12 +117,13 @@ public sealed partial class Allocator
         _purgeChunk = c.PurgeChunk;
 
         _pool = new AreaPool(c.MaxAreas);
-        _free = new FreeSpace(_pool);
+        _free = new FreeSpace(_pool, _spanPages);
         _busy = new AreaTree(_pool, false);
         _preload = new int[c.Cores];
         long tps = _clock.TicksPerSecond;
         _treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
         _purgeGate = new PurgeGate();
+        if (c.DeferredPurge) StartPurgeThread();
 
         int whole = _pool.TakeLocked();
         _pool.Start[whole] = 0;
@@ -175,13 +175,18 @@ public sealed partial class Allocator
         if (pages < 1 || pages > _spanPages) return Refuse(Status.InvalidSize);
         if (alignPages < 1 || alignPages > _spanPages || (alignPages & (alignPages - 1)) != 0) return Refuse(Status.InvalidAlignment);
         int core = _cores.Current;
+        int generation = PurgeGeneration;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
         // 3. Out of space or records: what the lazy list holds comes back after a purge. Under
-        //    contention other cores may take that space and free more before the retry, so
-        //    retry while purges still bring something back (at most MaxPurgeRetries rounds).
+        //    contention other cores may take that space (and free more) before the retry, so
+        //    retry as long as some purge has brought space back since the last attempt began;
+        //    when none has, free space has not grown and the failure is real.
         for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
-            if (!PurgeAndWait() && round > 0) break;
+            PurgeAndWait();
+            int now = PurgeGeneration;
+            if (now == generation) break;
+            generation = now;
             s = TryAlloc(pages, alignPages, tag, core, out page);
         }
         if (s != Status.Ok)
@@ -265,14 +270,16 @@ public sealed partial class Allocator
         return Status.Ok;
     }
 
-    /// <summary>Enters a reserved range into the busy tree. Caller holds the free-tree lock.</summary>
+    /// <summary>Enters a reserved range into the busy tree and tags its first page. Caller holds the free-tree lock.</summary>
     private void MakeBusyLocked(int area, int start, int reserve, int tag, int core)
     {
         _pool.Start[area] = start;
         _pool.Size[area] = reserve;
         _pool.Aux[area] = tag;
         _pool.Prev[area] = core;
+        _pool.SetState(area, AreaPool.BusyState);
         _busy.Insert(area);
+        _free.Tags[start] = area;
         _allocs++;
         _liveAreas++;
         _livePages += reserve - _guard;
@@ -301,7 +308,7 @@ public sealed partial class Allocator
     public Status FreePages(int page)
     {
         if (!_started) return Status.NotStarted;
-        int area = UnlinkBusy(page);
+        int area = page >= 0 && page < _spanPages ? UnlinkBusy(page) : Nil;
         if (area == Nil)
         {
             Interlocked.Increment(ref _failNotAnArea);
@@ -322,21 +329,29 @@ public sealed partial class Allocator
         return Status.Ok;
     }
 
-    /// <summary>Takes the area starting at <paramref name="page"/> out of the busy tree, or returns nil.</summary>
+    /// <summary>
+    /// Takes the area starting at <paramref name="page"/> out of the busy tree, or returns nil.
+    /// The page's boundary tag finds the record in O(1); its state and start confirm it.
+    /// </summary>
     private int UnlinkBusy(int page)
     {
         int area;
         lock (_treeLock)
         {
             long t0 = _clock.Ticks;
-            area = _busy.Find(page);
-            if (area != Nil)
+            area = _free.Tags[page];
+            if (area != Nil && _pool.IsBusy(area) && _pool.Start[area] == page)
             {
                 Interlocked.Increment(ref _freesInFlight);
                 _busy.Remove(area);
+                _pool.SetState(area, 0);
                 _frees++;
                 _liveAreas--;
                 _livePages -= _pool.Size[area] - _guard;
+            }
+            else
+            {
+                area = Nil;
             }
             _treeCs.Record(_clock.Ticks - t0);
         }

@@ -10,11 +10,14 @@ namespace Vmap;
 ///   Start        first page                  first page               first page     -
 ///   Size         pages                       pages + guard pages      same as busy   -
 ///   Left/Right   children                    children                 -              -
-///   ParentColor  parent &lt;&lt; 1 | black      parent &lt;&lt; 1 | black   -              -
+///   ParentColor  state | parent &lt;&lt; 1 | black  (state: Free, Busy or none; see below)
 ///   Aux          largest block in subtree    caller tag               caller tag     -
 ///   Prev         lower free neighbour        core that allocated it   core           -
 ///   Next         higher free neighbour       -                        next lazy      next pooled
 /// </code>
+/// <c>ParentColor</c> packs, from bit 0: the colour (1 = black), the parent handle (28 bits) and
+/// the record's state (<see cref="FreeState"/> or <see cref="BusyState"/>; neither for a lazy,
+/// cached, preloaded or pooled record). The state lets the boundary tags be checked in O(1).
 /// Protected by the free-tree lock of the allocator that owns it (records move between the
 /// trees only under that lock; a record taken off the lazy list belongs to the purger).
 /// </summary>
@@ -22,6 +25,15 @@ internal sealed class AreaPool
 {
     /// <summary>The nil handle.</summary>
     public const int Nil = 0;
+
+    /// <summary>ParentColor bit: the record is a block of the free tree.</summary>
+    public const int FreeState = 1 << 30;
+
+    /// <summary>ParentColor bit: the record is a live area of the busy tree.</summary>
+    public const int BusyState = 1 << 29;
+
+    /// <summary>Both state bits.</summary>
+    public const int StateMask = FreeState | BusyState;
 
     public readonly int[] Start;
     public readonly int[] Size;
@@ -63,6 +75,15 @@ internal sealed class AreaPool
     /// <summary>How many records are in the pool now.</summary>
     public int Available => _available;
 
+    /// <summary>True when <paramref name="h"/> is a free block.</summary>
+    public bool IsFree(int h) => (ParentColor[h] & FreeState) != 0;
+
+    /// <summary>True when <paramref name="h"/> is a live (busy) area.</summary>
+    public bool IsBusy(int h) => (ParentColor[h] & BusyState) != 0;
+
+    /// <summary>Sets the state bits of <paramref name="h"/> (0, <see cref="FreeState"/> or <see cref="BusyState"/>).</summary>
+    public void SetState(int h, int state) => ParentColor[h] = (ParentColor[h] & ~StateMask) | state;
+
     /// <summary>Takes a record, or returns <see cref="Nil"/> when the pool is empty. Caller holds the free-tree lock.</summary>
     public int TakeLocked()
     {
@@ -71,6 +92,7 @@ internal sealed class AreaPool
         {
             _freeHead = Next[h];
             _available--;
+            ParentColor[h] = 0;
         }
         return h;
     }
@@ -79,6 +101,7 @@ internal sealed class AreaPool
     public void GiveLocked(int h)
     {
         Next[h] = _freeHead;
+        ParentColor[h] = 0;
         _freeHead = h;
         _available++;
     }

@@ -49,13 +49,15 @@ internal sealed class AreaTree
 
     // ---- node building blocks -------------------------------------------------------------
 
-    public int ParentOf(int n) => _pc[n] >> 1;
+    private const int ParentBits = 0x1FFFFFFE; // bits 1..28 of ParentColor
+
+    public int ParentOf(int n) => (_pc[n] & ParentBits) >> 1;
 
     public bool IsRed(int n) => (_pc[n] & 1) == 0;
 
     private bool IsBlack(int n) => (_pc[n] & 1) != 0;
 
-    private void SetParent(int n, int parent) => _pc[n] = (parent << 1) | (_pc[n] & 1);
+    private void SetParent(int n, int parent) => _pc[n] = (parent << 1) | (_pc[n] & ~ParentBits);
 
     private void SetRed(int n) => _pc[n] &= ~1;
 
@@ -218,21 +220,39 @@ internal sealed class AreaTree
     // ---- insertion ------------------------------------------------------------------------------
 
     /// <summary>Links <paramref name="n"/> (Start and Size set, key not present) into the tree.</summary>
-    public void Insert(int n)
+    public void Insert(int n) => Insert(n, out _, out _);
+
+    /// <summary>
+    /// Links <paramref name="n"/> into the tree and reports its in-order neighbours, found on
+    /// the way down: the last node the walk left to its right is the predecessor, the last one
+    /// left to its left the successor.
+    /// </summary>
+    public void Insert(int n, out int predecessor, out int successor)
     {
         int key = _start[n];
         int parent = Nil;
         int cur = Root;
         bool goLeft = false;
+        predecessor = Nil;
+        successor = Nil;
         while (cur != Nil)
         {
             parent = cur;
             goLeft = key < _start[cur];
-            cur = goLeft ? _left[cur] : _right[cur];
+            if (goLeft)
+            {
+                successor = cur;
+                cur = _left[cur];
+            }
+            else
+            {
+                predecessor = cur;
+                cur = _right[cur];
+            }
         }
         _left[n] = Nil;
         _right[n] = Nil;
-        _pc[n] = parent << 1; // red
+        _pc[n] = (parent << 1) | (_pc[n] & AreaPool.StateMask); // red, state kept
         if (parent == Nil) Root = n;
         else if (goLeft) _left[parent] = n;
         else _right[parent] = n;

@@ -4,7 +4,15 @@ namespace Vmap;
 /// The free address space of the span (Linux free_vmap_area_root + free_vmap_area_list): every
 /// free block, in an augmented red-black tree keyed by start page and in an address-ordered
 /// doubly linked list through <c>Prev</c>/<c>Next</c>. Blocks never touch: two adjacent free
-/// blocks are always merged into one. Protected by the allocator's free-tree lock.
+/// blocks are always merged into one.
+/// <para>
+/// Boundary tags (as in TLSF): <c>Tags[p]</c> names the record of the range that starts at page
+/// p, and for a free block also the one that ends at p. A released range finds its free
+/// neighbours through the tags of the pages just before and just after it in O(1), instead of
+/// a tree search; a stale tag is harmless because every hit is checked against the record's
+/// state and extent. Costs one int per page of the span.
+/// </para>
+/// Protected by the allocator's free-tree lock.
 /// </summary>
 internal sealed class FreeSpace
 {
@@ -24,8 +32,15 @@ internal sealed class FreeSpace
     /// <summary>Total free pages (the sum of every block's size).</summary>
     public int FreePages;
 
-    public FreeSpace(AreaPool pool)
+    /// <summary>The boundary tags: one record handle per page of the span (see the class remarks).</summary>
+    public readonly int[] Tags;
+
+    private readonly int _spanPages;
+
+    public FreeSpace(AreaPool pool, int spanPages)
     {
+        Tags = new int[spanPages];
+        _spanPages = spanPages;
         _pool = pool;
         _start = pool.Start;
         _size = pool.Size;
@@ -146,6 +161,7 @@ internal sealed class FreeSpace
                 // |<--- block --->|
                 // |VVVVVVVVVVVVVVV|     the block leaves the tree and the list.
                 Unlink(block);
+                _pool.SetState(block, 0);
                 break;
 
             case FitType.LeftEdge:
@@ -153,6 +169,7 @@ internal sealed class FreeSpace
                 // |VVVVVV|<-rest->|     the block keeps its place: its start only grows
                 _start[block] = end; //  past pages no other block can own.
                 _size[block] -= pages;
+                Tags[end] = block;
                 Tree.SizeChanged(block);
                 break;
 
@@ -160,6 +177,7 @@ internal sealed class FreeSpace
                 // |<--- block --->|
                 // |<-rest->|VVVVVV|
                 _size[block] -= pages;
+                Tags[start - 1] = block;
                 Tree.SizeChanged(block);
                 break;
 
@@ -168,11 +186,11 @@ internal sealed class FreeSpace
                 // |<-L->|VVVVVVVVVV|<-spare->|   the block keeps L, spare takes R.
                 int blockEnd = _start[block] + _size[block];
                 _size[block] = start - _start[block];
+                Tags[start - 1] = block;
                 Tree.SizeChanged(block);
                 _start[spare] = end;
                 _size[spare] = blockEnd - end;
-                Tree.Insert(spare);
-                LinkAfter(block, spare);
+                AddBlock(spare, block, _next[block]);
                 break;
         }
         FreePages -= pages;
@@ -182,25 +200,26 @@ internal sealed class FreeSpace
 
     /// <summary>
     /// Returns the range held by <paramref name="area"/> (Start, Size) to free space, merging
-    /// with the free blocks on either side (Linux merge_or_add_vmap_area). Records that are no
-    /// longer needed (the area's own, an absorbed neighbour's) go back to the pool, so a
-    /// release never needs a new record and cannot fail.
+    /// with the free blocks on either side (Linux merge_or_add_vmap_area), found in O(1) by
+    /// their boundary tags. Records that are no longer needed (the area's own, an absorbed
+    /// neighbour's) go back to the pool, so a release never needs a new record and cannot fail.
     /// </summary>
     public void Release(int area)
     {
         int start = _start[area];
         int size = _size[area];
         int end = start + size;
-        int prev = Tree.Floor(start);
-        int next = prev != Nil ? _next[prev] : _head;
-        bool touchPrev = prev != Nil && _start[prev] + _size[prev] == start;
-        bool touchNext = next != Nil && _start[next] == end;
+        int prev = start > 0 ? Tags[start - 1] : Nil;
+        int next = end < _spanPages ? Tags[end] : Nil;
+        bool touchPrev = prev != Nil && _pool.IsFree(prev) && _start[prev] + _size[prev] == start;
+        bool touchNext = next != Nil && _pool.IsFree(next) && _start[next] == end;
         FreePages += size;
 
         if (touchPrev && touchNext)
         {
             // |<-prev->|<-area->|<-next->|  ->  |<------------ prev ------------>|
             _size[prev] += size + _size[next];
+            Tags[end + _size[next] - 1] = prev;
             Unlink(next);
             Tree.SizeChanged(prev);
             _pool.GiveLocked(next);
@@ -210,6 +229,7 @@ internal sealed class FreeSpace
         {
             // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
             _size[prev] += size;
+            Tags[end - 1] = prev;
             Tree.SizeChanged(prev);
             _pool.GiveLocked(area);
         }
@@ -219,23 +239,47 @@ internal sealed class FreeSpace
             // next's key falls to the area's start; no block lies in between, so the order holds.
             _start[next] = start;
             _size[next] += size;
+            Tags[start] = next;
             Tree.SizeChanged(next);
             _pool.GiveLocked(area);
         }
         else
         {
-            // |   gap   |<-area->|   gap   |  ->  the area's record becomes a free block.
-            Tree.Insert(area);
-            LinkBetween(prev, area, next);
+            // |   gap   |<-area->|   gap   |  ->  the area's record becomes a free block; the
+            // tree walk that inserts it also finds its neighbours in address order.
+            AddBlock(area);
         }
     }
 
     /// <summary>Adds the first block of an empty free space (start-up).</summary>
     public void AddInitial(int block)
     {
-        Tree.Insert(block);
-        LinkBetween(Nil, block, Nil);
+        AddBlock(block);
         FreePages += _size[block];
+    }
+
+    /// <summary>Makes <paramref name="block"/> a free block: tree, list and tags; finds its list neighbours by the tree walk.</summary>
+    private void AddBlock(int block)
+    {
+        _pool.SetState(block, AreaPool.FreeState);
+        Tree.Insert(block, out int prev, out int next);
+        LinkBetween(prev, block, next);
+        TagBlock(block);
+    }
+
+    /// <summary>Makes <paramref name="block"/> a free block between known list neighbours.</summary>
+    private void AddBlock(int block, int prev, int next)
+    {
+        _pool.SetState(block, AreaPool.FreeState);
+        Tree.Insert(block);
+        LinkBetween(prev, block, next);
+        TagBlock(block);
+    }
+
+    private void TagBlock(int block)
+    {
+        Tags[_start[block]] = block;
+        Tags[_start[block] + _size[block] - 1] = block;
     }
 
     // ---- the address-ordered list -------------------------------------------------------------
@@ -244,8 +288,6 @@ internal sealed class FreeSpace
 
     /// <summary>The lowest block by the list (cross-checked against the tree by Validate).</summary>
     public int ListHead => _head;
-
-    private void LinkAfter(int block, int added) => LinkBetween(block, added, _next[block]);
 
     private void LinkBetween(int prev, int added, int next)
     {

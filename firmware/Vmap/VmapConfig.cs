@@ -66,6 +66,15 @@ public sealed class VmapConfig
     /// </summary>
     public int PurgeChunk = 32;
 
+    /// <summary>
+    /// Where a purge triggered by the lazy threshold runs (default false). False: in the free
+    /// that crossed the threshold, as Linux did in 2016 (deterministic: replay uses it); that
+    /// free then waits for the purge. True: on a purge thread the allocator starts, so no free
+    /// ever waits for a purge (Linux now uses a work queue the same way); stop it with
+    /// <c>Allocator.Stop</c>.
+    /// </summary>
+    public bool DeferredPurge;
+
     /// <summary>Critical-section budget in microseconds (default 100); sections over it are counted.</summary>
     public int CsBudgetMicros = 100;
 
@@ -162,6 +171,7 @@ public sealed class VmapConfig
         c.Cores = Cores;
         c.LazyMaxPages = LazyMaxPages;
         c.PurgeChunk = PurgeChunk;
+        c.DeferredPurge = DeferredPurge;
         c.CsBudgetMicros = CsBudgetMicros;
         c.Zones = Zones;
         c.SizeClassLimit = SizeClassLimit;

@@ -7,7 +7,7 @@ public sealed partial class Allocator
 {
     /// <summary>
     /// Copies every counter into <paramref name="s"/> without allocating (after the first call
-    /// has created its meters). Consistent with itself: taken in one free-tree section.
+    /// has created its meters): one free-tree section, then one section per zone.
     /// </summary>
     public void GetStats(Stats s)
     {
@@ -20,17 +20,37 @@ public sealed partial class Allocator
             s.DrainLock = new CsMeter("drain", tps, _config.CsBudgetMicros);
             s.AllLocks = new CsMeter("all", tps, _config.CsBudgetMicros);
         }
+        s.Allocs = 0;
+        s.Frees = 0;
+        s.LiveAreas = 0;
+        s.LivePages = 0;
+        s.CachedAreas = 0;
+        s.CachedPages = 0;
+        s.ZoneHits = 0;
+        s.ZoneRefills = 0;
+        s.ZoneLocks.Reset();
+        if (_zonesOn)
+        {
+            for (int i = 0; i < _zones.Length; i++)
+            {
+                Zone z = _zones[i];
+                lock (z.Lock)
+                {
+                    long t0 = _clock.Ticks;
+                    AddZoneCounters(s, z);
+                    z.Cs.Record(_clock.Ticks - t0);
+                    s.ZoneLocks.Add(z.Cs);
+                }
+            }
+        }
         lock (_treeLock)
         {
             long t0 = _clock.Ticks;
-            s.Allocs = _allocs;
-            s.Frees = _frees;
+            if (!_zonesOn) AddZoneCounters(s, _zones[0]);
             for (int i = 0; i < 4; i++) s.Fits[i] = _fits[i];
             s.PreloadRefills = _preloadRefills;
             s.PreloadHits = _preloadHits;
             s.PreloadMisses = _preloadMisses;
-            s.LiveAreas = _liveAreas;
-            s.LivePages = _livePages;
             s.FreePages = _free.FreePages;
             s.LargestFreeBlock = _free.LargestBlock;
             s.FreeBlocks = _free.Tree.Count;
@@ -39,27 +59,48 @@ public sealed partial class Allocator
             _treeCs.Record(_clock.Ticks - t0);
             _treeCs.CopyTo(s.TreeLock);
         }
+        lock (_drainLock)
+        {
+            s.Drains = _drains;
+            s.DrainRequestsSent = _drainRequestsSent;
+            s.DrainRequestsSaved = _drainRequestsSaved;
+            _drainCs.CopyTo(s.DrainLock);
+        }
         s.FailNoSpace = _failNoSpace;
         s.FailNoRecords = _failNoRecords;
         s.FailInvalid = _failInvalid;
         s.FailNotAnArea = _failNotAnArea;
+        s.FailDrainTimeout = _failDrainTimeout;
         s.LazyPages = LazyPages;
         s.LazyMaxPages = _lazyMaxPages;
         s.SpanPages = _spanPages;
         s.Purges = _purges;
         s.PurgedAreas = _purgedAreas;
         s.PurgedPages = _purgedPages;
+        s.PurgedToCaches = _purgedToCaches;
         s.Flushes = _flushes;
         s.FlushedPages = _flushedPages;
         s.PurgeOverlaps = _purgeOverlaps;
         s.MaxPurgeTicks = _maxPurgeTicks;
         s.TicksPerSecond = tps;
-        s.CachedPages = 0;
+        s.DrainMask = _cacheMask;
         s.GuardPages = s.LiveAreas * _guard;
-        s.ZoneLocks.Reset();
-        s.DrainLock.Reset();
         s.AllLocks.Reset();
         s.AllLocks.Add(s.TreeLock);
+        s.AllLocks.Add(s.ZoneLocks);
+        s.AllLocks.Add(s.DrainLock);
+    }
+
+    private static void AddZoneCounters(Stats s, Zone z)
+    {
+        s.Allocs += z.Allocs;
+        s.Frees += z.Frees;
+        s.LiveAreas += z.LiveAreas;
+        s.LivePages += z.LivePages;
+        s.CachedAreas += z.CachedAreas;
+        s.CachedPages += z.CachedPages;
+        s.ZoneHits += z.Hits;
+        s.ZoneRefills += z.Refills;
     }
 
     /// <summary>Forgets the critical-section timings recorded so far (to measure one phase alone).</summary>
@@ -70,6 +111,14 @@ public sealed partial class Allocator
         {
             _treeCs.Reset();
         }
+        if (_zonesOn)
+        {
+            for (int i = 0; i < _zones.Length; i++)
+            {
+                lock (_zones[i].Lock) _zones[i].Cs.Reset();
+            }
+        }
+        lock (_drainLock) _drainCs.Reset();
         _maxPurgeTicks = 0;
     }
 
@@ -81,23 +130,38 @@ public sealed partial class Allocator
     public string VmallocInfo()
     {
         if (!_started) return "";
-        var sb = new StringBuilder();
-        lock (_treeLock)
+        int[] starts = new int[_pool.Capacity];
+        int[] handles = new int[_pool.Capacity];
+        int n = 0;
+        for (int i = 0; i < _zones.Length; i++)
         {
-            long t0 = _clock.Ticks;
-            for (int a = _busy.First(); a != Nil; a = _busy.NextOf(a))
+            Zone z = _zones[i];
+            lock (z.Lock)
             {
-                int pages = _pool.Size[a] - _guard;
-                ulong start = AddressOf(_pool.Start[a]);
-                ulong end = AddressOf(_pool.Start[a] + pages);
-                sb.Append("0x").Append(Hex.Format(start)).Append("-0x").Append(Hex.Format(end))
-                  .Append(' ').Append((end - start).ToString())
-                  .Append(" pages=").Append(pages.ToString())
-                  .Append(" core=").Append(_pool.Prev[a].ToString())
-                  .Append(" tag=").Append(_pool.Aux[a].ToString())
-                  .Append('\n');
+                long t0 = _clock.Ticks;
+                for (int a = z.Busy.First(); a != Nil; a = z.Busy.NextOf(a))
+                {
+                    starts[n] = _pool.Start[a];
+                    handles[n] = a;
+                    n++;
+                }
+                z.Cs.Record(_clock.Ticks - t0);
             }
-            _treeCs.Record(_clock.Ticks - t0);
+        }
+        HeapSort(starts, handles, n);
+        var sb = new StringBuilder();
+        for (int i = 0; i < n; i++)
+        {
+            int a = handles[i];
+            int pages = _pool.Size[a] - _guard;
+            ulong start = AddressOf(starts[i]);
+            ulong end = AddressOf(starts[i] + pages);
+            sb.Append("0x").Append(Hex.Format(start)).Append("-0x").Append(Hex.Format(end))
+              .Append(' ').Append((end - start).ToString())
+              .Append(" pages=").Append(pages.ToString())
+              .Append(" core=").Append(_pool.Prev[a].ToString())
+              .Append(" tag=").Append(_pool.Aux[a].ToString())
+              .Append('\n');
         }
         return sb.ToString();
     }
@@ -106,21 +170,33 @@ public sealed partial class Allocator
     /// Checks every invariant; returns null when all hold, else the first violation. Call it at
     /// a quiescent point (no operation in flight on any core):
     /// <list type="bullet">
-    /// <item>both trees are valid red-black trees; free-tree maxima are right;</item>
+    /// <item>all trees are valid red-black trees; free-tree maxima are right;</item>
     /// <item>the free list is sorted, coalesced and holds exactly the tree's blocks;</item>
-    /// <item>free, busy and lazy ranges do not overlap and tile the span exactly;</item>
-    /// <item>every record is in exactly one place: a tree, the lazy list, a preload slot or the pool;</item>
-    /// <item>the counters agree with the structures.</item>
+    /// <item>boundary tags and record states match every free block and busy area;</item>
+    /// <item>free, busy, lazy and cached ranges do not overlap and tile the span exactly
+    /// (free + busy + lazy + cached + guard = span);</item>
+    /// <item>every record is in exactly one place: a tree, a lazy list, a cache, a preload
+    /// slot or the pool;</item>
+    /// <item>the counters agree with the structures, and the drain mask has a core's bit set
+    /// exactly when its cache holds something.</item>
     /// </list>
     /// Allocates and takes O(n log n): for tests and the soak run, not for production paths.
     /// </summary>
     public string Validate()
     {
         if (!_started) return null;
-        lock (_treeLock)
+        return ValidateZonesLocked(0);
+    }
+
+    // Takes every zone lock, then the free-tree lock (no operation nests locks, so any order
+    // is deadlock-free), and checks with all of them held.
+    private string ValidateZonesLocked(int i)
+    {
+        if (i == _zones.Length)
         {
-            return ValidateLocked();
+            lock (_treeLock) return ValidateLocked();
         }
+        lock (_zones[i].Lock) return ValidateZonesLocked(i + 1);
     }
 
     private string ValidateLocked()
@@ -129,31 +205,46 @@ public sealed partial class Allocator
         var seen = new bool[cap + 1];
         string p = _free.Tree.Validate(seen);
         if (p != null) return "free tree: " + p;
-        p = _busy.Validate(seen);
-        if (p != null) return "busy tree: " + p;
+        for (int i = 0; i < _zones.Length; i++)
+        {
+            p = _zones[i].Busy.Validate(seen);
+            if (p != null) return "busy tree of zone " + i + ": " + p;
+        }
         p = CheckFreeList();
         if (p != null) return p;
         p = CheckTagsAndStates();
         if (p != null) return p;
 
-        // Collect every range that holds pages: free, busy, lazy.
+        // Collect every range that holds pages: free, busy, lazy, cached.
         int[] starts = new int[cap];
         int[] sizes = new int[cap];
         int n = 0;
         for (int b = _free.ListHead; b != Nil; b = _pool.Next[b]) Collect(b, starts, sizes, ref n);
-        int livePages = 0;
-        for (int a = _busy.First(); a != Nil; a = _busy.NextOf(a))
+        for (int i = 0; i < _zones.Length; i++)
         {
-            Collect(a, starts, sizes, ref n);
-            livePages += _pool.Size[a] - _guard;
-        }
-        int lazyPages = 0;
-        for (int a = _lazyHead; a != Nil; a = _pool.Next[a])
-        {
-            if (seen[a]) return "lazy area " + a + " is also elsewhere (or the lazy list loops)";
-            seen[a] = true;
-            Collect(a, starts, sizes, ref n);
-            lazyPages += _pool.Size[a] - _guard;
+            Zone z = _zones[i];
+            int livePages = 0;
+            for (int a = z.Busy.First(); a != Nil; a = z.Busy.NextOf(a))
+            {
+                Collect(a, starts, sizes, ref n);
+                livePages += _pool.Size[a] - _guard;
+                if (_zonesOn && _pool.Prev[a] != i) return "busy area " + a + " of zone " + i + " names core " + _pool.Prev[a];
+            }
+            if (z.Busy.Count != z.LiveAreas) return "zone " + i + " live areas: counter " + z.LiveAreas + ", busy tree " + z.Busy.Count;
+            if (livePages != z.LivePages) return "zone " + i + " live pages: counter " + z.LivePages + ", busy tree " + livePages;
+
+            int lazyPages = 0;
+            for (int a = z.LazyHead; a != Nil; a = _pool.Next[a])
+            {
+                if (seen[a]) return "lazy area " + a + " is also elsewhere (or the lazy list loops)";
+                seen[a] = true;
+                Collect(a, starts, sizes, ref n);
+                lazyPages += _pool.Size[a] - _guard;
+            }
+            if (lazyPages != z.LazyPages) return "zone " + i + " lazy pages: counter " + z.LazyPages + ", lazy list " + lazyPages;
+
+            p = CheckCache(z, seen, starts, sizes, ref n);
+            if (p != null) return p;
         }
         p = CheckTiling(starts, sizes, n);
         if (p != null) return p;
@@ -171,12 +262,35 @@ public sealed partial class Allocator
         for (int r = 1; r <= cap; r++)
         {
             if (seen[r] && pooled[r]) return "record " + r + " is in use and in the pool";
-            if (!seen[r] && !pooled[r]) return "record " + r + " is lost (in no tree, list, slot or pool)";
+            if (!seen[r] && !pooled[r]) return "record " + r + " is lost (in no tree, list, cache, slot or pool)";
         }
+        return null;
+    }
 
-        if (_busy.Count != _liveAreas) return "live areas: counter " + _liveAreas + ", busy tree " + _busy.Count;
-        if (livePages != _livePages) return "live pages: counter " + _livePages + ", busy tree " + livePages;
-        if (lazyPages != LazyPages) return "lazy pages: counter " + LazyPages + ", lazy list " + lazyPages;
+    private string CheckCache(Zone z, bool[] seen, int[] starts, int[] sizes, ref int n)
+    {
+        int areas = 0;
+        int pages = 0;
+        for (int cls = 1; cls <= _classLimit; cls++)
+        {
+            int count = 0;
+            for (int a = z.CacheHead[cls]; a != Nil; a = _pool.Next[a])
+            {
+                if (seen[a]) return "cached area " + a + " of zone " + z.Index + " is also elsewhere (or its class list loops)";
+                seen[a] = true;
+                if (_pool.Size[a] != cls + _guard) return "cached area " + a + " of zone " + z.Index + " has " + _pool.Size[a] + " pages in class " + cls;
+                if ((_pool.ParentColor[a] & AreaPool.StateMask) != 0) return "cached area " + a + " carries a free or busy state";
+                Collect(a, starts, sizes, ref n);
+                count++;
+                pages += _pool.Size[a];
+            }
+            if (count != z.CacheCount[cls]) return "zone " + z.Index + " class " + cls + ": counter " + z.CacheCount[cls] + ", list " + count;
+            if (count > Zone.ClassCap) return "zone " + z.Index + " class " + cls + " holds " + count + " areas, over the cap";
+            areas += count;
+        }
+        if (areas != z.CachedAreas || pages != z.CachedPages) return "zone " + z.Index + " cache counters disagree with its lists";
+        bool bit = (_cacheMask & (1 << z.Index)) != 0;
+        if (_zonesOn && bit != (areas > 0)) return "drain mask bit of core " + z.Index + " is " + (bit ? "set" : "clear") + " but its cache holds " + areas + " areas";
         return null;
     }
 
@@ -189,14 +303,17 @@ public sealed partial class Allocator
             if (tags[_pool.Start[b]] != b) return "free block " + b + " is not tagged at its first page " + _pool.Start[b];
             if (tags[_pool.Start[b] + _pool.Size[b] - 1] != b) return "free block " + b + " is not tagged at its last page";
         }
-        for (int a = _busy.First(); a != Nil; a = _busy.NextOf(a))
+        for (int i = 0; i < _zones.Length; i++)
         {
-            if (!_pool.IsBusy(a) || _pool.IsFree(a)) return "busy area " + a + " does not carry the busy state";
-            if (tags[_pool.Start[a]] != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
-        }
-        for (int a = _lazyHead; a != Nil; a = _pool.Next[a])
-        {
-            if ((_pool.ParentColor[a] & AreaPool.StateMask) != 0) return "lazy area " + a + " still carries a free or busy state";
+            for (int a = _zones[i].Busy.First(); a != Nil; a = _zones[i].Busy.NextOf(a))
+            {
+                if (!_pool.IsBusy(a) || _pool.IsFree(a)) return "busy area " + a + " does not carry the busy state";
+                if (tags[_pool.Start[a]] != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
+            }
+            for (int a = _zones[i].LazyHead; a != Nil; a = _pool.Next[a])
+            {
+                if ((_pool.ParentColor[a] & AreaPool.StateMask) != 0) return "lazy area " + a + " still carries a free or busy state";
+            }
         }
         return null;
     }
@@ -233,12 +350,7 @@ public sealed partial class Allocator
     /// <summary>Sorts the ranges by start (heap sort: no BCL sort on the device) and checks they tile the span.</summary>
     private string CheckTiling(int[] starts, int[] sizes, int n)
     {
-        for (int i = n / 2 - 1; i >= 0; i--) SiftDown(starts, sizes, i, n);
-        for (int end = n - 1; end > 0; end--)
-        {
-            Swap(starts, sizes, 0, end);
-            SiftDown(starts, sizes, 0, end);
-        }
+        HeapSort(starts, sizes, n);
         long expected = 0;
         for (int i = 0; i < n; i++)
         {
@@ -248,6 +360,16 @@ public sealed partial class Allocator
         }
         if (expected != _spanPages) return "pages from " + expected + " to the span's end (" + _spanPages + ") are lost";
         return null;
+    }
+
+    private static void HeapSort(int[] keys, int[] vals, int n)
+    {
+        for (int i = n / 2 - 1; i >= 0; i--) SiftDown(keys, vals, i, n);
+        for (int end = n - 1; end > 0; end--)
+        {
+            Swap(keys, vals, 0, end);
+            SiftDown(keys, vals, 0, end);
+        }
     }
 
     private static void SiftDown(int[] keys, int[] vals, int i, int n)

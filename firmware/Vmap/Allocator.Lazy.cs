@@ -4,32 +4,26 @@ namespace Vmap;
 
 // Lazy freeing and the purge (Linux free_vmap_area_noflush, __purge_vmap_area_lazy).
 //
-// A free unmaps its range at once but leaves it out of the free tree: the TLB may still hold
-// its translations. Freed areas collect on the lazy list; a purge flushes the range covering
-// all of them once and only then merges them back. Batching the flush is what makes vmalloc
-// fast; merging the whole batch in one preempt-off section is what cost the set-top box of
-// seed 000 26.5 ms. Here the merge runs in chunks of PurgeChunk areas, each its own critical
-// section, so the longest section does not grow with the backlog.
+// A free unmaps its range at once but leaves it out of free space: the TLB may still hold its
+// translations. Freed areas collect on their zone's lazy list; a purge flushes the range
+// covering all of them once and only then hands them back. Batching the flush is what makes
+// vmalloc fast; merging the whole batch in one preempt-off section is what cost the set-top
+// box of seed 000 26.5 ms. Here the merge runs in chunks of PurgeChunk areas, each its own
+// critical section, so the longest section does not grow with the backlog.
 public sealed partial class Allocator
 {
-    // The lazy list: a lock-free stack of area records linked through Next (Linux llist).
-    // Pushed by frees with CompareExchange; taken whole by a purge with Exchange, so there is
-    // no single-element pop and no ABA problem. Interlocked only.
-    private int _lazyHead;
-
-    // Pages on the lazy list or taken by a running purge and not yet merged back. Added after
-    // the push, subtracted only after the areas are in the free tree, each chunk once: never
-    // twice, never early (seed 000). Interlocked only.
-    private int _lazyPages;
-
     private int _lazyMaxPages;  // written by the LazyMaxPages setter, read by every free
+    private int _lazyShare;     // LazyMaxPages / zones: a zone under it skips the global check
     private int _purgeChunk;
     private PurgeGate _purgeGate;
+    private int[] _zoneDelta;   // lazy pages merged per zone in one chunk; purge gate
 
-    // Purge counters: written only by the holder of the purge gate.
-    private int _purges;        // also read by allocations (PurgeGeneration): Interlocked
+    // Purge counters: written only by the holder of the purge gate. _purges is also read
+    // (plainly, an int read is atomic) by allocations to tell whether space came back.
+    private int _purges;
     private int _purgedAreas;
     private int _purgedPages;
+    private int _purgedToCaches;
     private int _flushes;
     private long _flushedPages;
     private long _maxPurgeTicks;
@@ -39,11 +33,19 @@ public sealed partial class Allocator
     /// <summary>
     /// Lazily freed pages allowed before a free triggers a purge. Takes effect on the next
     /// free; a value below the current backlog makes that free purge.
+    /// <para>With zones, each zone checks the total only once its own lazy pages pass an even
+    /// share of the threshold, so frees do not read every other core's counter.</para>
     /// </summary>
     public int LazyMaxPages
     {
         get => _lazyMaxPages;
-        set => Interlocked.Exchange(ref _lazyMaxPages, value < 0 ? 0 : value);
+        set => SetLazyMax(value < 0 ? 0 : value);
+    }
+
+    private void SetLazyMax(int value)
+    {
+        Interlocked.Exchange(ref _lazyShare, value / _zones.Length);
+        Interlocked.Exchange(ref _lazyMaxPages, value);
     }
 
     /// <summary>Lazy areas merged per critical section of a purge (0: the whole batch at once). Takes effect on the next purge.</summary>
@@ -53,26 +55,31 @@ public sealed partial class Allocator
         set => Interlocked.Exchange(ref _purgeChunk, value < 0 ? 0 : value);
     }
 
-    /// <summary>Purges that merged something back so far; only grows. Lets an allocation tell
-    /// whether free space can have grown since it last looked.</summary>
-    private int PurgeGeneration => Interlocked.CompareExchange(ref _purges, 0, 0);
+    /// <summary>Pages freed and not yet handed back by a purge (all zones).</summary>
+    public int LazyPages
+    {
+        get
+        {
+            if (!_started) return 0;
+            int total = 0;
+            for (int i = 0; i < _zones.Length; i++) total += _zones[i].LazyPages;
+            return total;
+        }
+    }
 
-    /// <summary>Pages freed and not yet merged back by a purge.</summary>
-    public int LazyPages => Interlocked.CompareExchange(ref _lazyPages, 0, 0);
-
-    /// <summary>Pushes a freed, unmapped area on the lazy list; purges when over the threshold.</summary>
-    private void QueueLazy(int area, int pages)
+    /// <summary>Pushes a freed, unmapped area on its zone's lazy list; purges when over the threshold.</summary>
+    private void QueueLazy(Zone z, int area, int pages)
     {
         int[] next = _pool.Next;
         int head;
         do
         {
-            head = _lazyHead;
+            head = z.LazyHead;
             next[area] = head;
         }
-        while (Interlocked.CompareExchange(ref _lazyHead, area, head) != head);
-        int lazy = AddLazyPages(pages);
-        if (lazy <= _lazyMaxPages) return;
+        while (Interlocked.CompareExchange(ref z.LazyHead, area, head) != head);
+        int mine = AddLazyPages(z, pages);
+        if (mine <= _lazyShare || LazyPages <= _lazyMaxPages) return;
         if (_purgeWanted != null)
         {
             _purgeWanted.Set(); // deferred: the purge thread takes it from here
@@ -82,6 +89,193 @@ public sealed partial class Allocator
             // Threshold purge: only if none runs; the running one will take this area too.
             PurgeHoldingGate();
             _purgeGate.Exit();
+        }
+    }
+
+    private static int AddLazyPages(Zone z, int delta)
+    {
+        int old;
+        do
+        {
+            old = z.LazyPages;
+        }
+        while (Interlocked.CompareExchange(ref z.LazyPages, old + delta, old) != old);
+        return old + delta;
+    }
+
+    /// <summary>
+    /// Purges the lazy backlog now, waiting first for a purge that is already running
+    /// (Linux purge_vmap_area_lazy). Returns when every area freed before the call is back.
+    /// </summary>
+    public void Purge()
+    {
+        if (!_started) return;
+        PurgeAndWait();
+    }
+
+    /// <summary>Purges after any running purge and after every free in flight has reached its lazy list.</summary>
+    private void PurgeAndWait()
+    {
+        _purgeGate.Enter();
+        // A free that has left the busy tree but not yet reached the lazy list holds space no
+        // purge can see; it is a few instructions and one unmap away, so wait for it rather
+        // than report no memory for space that is about to come back.
+        for (int i = 0; i < _zones.Length; i++)
+        {
+            while (Interlocked.CompareExchange(ref _zones[i].FreesInFlight, 0, 0) != 0) Thread.Sleep(0);
+        }
+        PurgeHoldingGate();
+        _purgeGate.Exit();
+    }
+
+    /// <summary>
+    /// One purge. Caller holds the purge gate.
+    /// <list type="number">
+    /// <item>Take every zone's lazy list, each in one atomic step, and chain them.</item>
+    /// <item>Walk the chain for the covering range and the page count (the records are ours now).</item>
+    /// <item>Flush the covering range once, outside every lock.</item>
+    /// <item>Zones on: hand small areas back to their zone's cache.</item>
+    /// <item>Merge the rest into the free tree in chunks of PurgeChunk, one critical section
+    /// each, and only then subtract their pages from the lazy counts.</item>
+    /// <item>Zones on: decay every cache by a quarter.</item>
+    /// </list>
+    /// Returns true when it handed anything back.
+    /// </summary>
+    private bool PurgeHoldingGate()
+    {
+        if (Interlocked.Increment(ref _purgesRunning) != 1) _purgeOverlaps++;
+        long t0 = _clock.Ticks;
+        int[] start = _pool.Start;
+        int[] size = _pool.Size;
+        int[] next = _pool.Next;
+
+        // 1. and 2.
+        int list = Nil;
+        int areas = 0;
+        int pages = 0;
+        int low = int.MaxValue;
+        int high = 0;
+        for (int i = 0; i < _zones.Length; i++)
+        {
+            int head = Interlocked.Exchange(ref _zones[i].LazyHead, Nil);
+            int tail = Nil;
+            for (int a = head; a != Nil; a = next[a])
+            {
+                int mapped = size[a] - _guard;
+                areas++;
+                pages += mapped;
+                if (start[a] < low) low = start[a];
+                if (start[a] + mapped > high) high = start[a] + mapped;
+                tail = a;
+            }
+            if (tail != Nil)
+            {
+                next[tail] = list;
+                list = head;
+            }
+        }
+        if (list == Nil)
+        {
+            Interlocked.Decrement(ref _purgesRunning);
+            return false;
+        }
+
+        // 3.
+        _mmu.FlushTlb(low, high - low);
+        _flushes++;
+        _flushedPages += high - low;
+
+        // 4. and 5.
+        if (_zonesOn) list = ReturnToCaches(list);
+        MergeIntoTree(list, true);
+        if (_zonesOn) DecayCaches();
+
+        _purgedAreas += areas;
+        _purgedPages += pages;
+        long took = _clock.Ticks - t0;
+        if (took > _maxPurgeTicks) _maxPurgeTicks = took;
+        Interlocked.Increment(ref _purges);
+        Interlocked.Decrement(ref _purgesRunning);
+        IPurgeObserver observer = PurgeObserver;
+        if (observer != null) observer.OnPurge(areas, pages, AddressOf(low), AddressOf(high));
+        return true;
+    }
+
+    /// <summary>
+    /// Purge step 4: each lazy area of a cached class goes back to the cache of the zone that
+    /// freed it (its <c>Prev</c> is that zone), at most PurgeChunk per zone section; what a
+    /// full class cannot take, and every larger area, is returned for the free tree.
+    /// </summary>
+    private int ReturnToCaches(int list)
+    {
+        int[] next = _pool.Next;
+        int rest = Nil;
+        int a = list;
+        while (a != Nil)
+        {
+            // Take the run of areas from a's zone that starts here, up to a chunk.
+            Zone z = _zones[_pool.Prev[a]];
+            int chunk = _purgeChunk;
+            int moved = 0;
+            lock (z.Lock)
+            {
+                long t0 = _clock.Ticks;
+                for (int k = 0; a != Nil && (chunk == 0 || k < chunk) && _zones[_pool.Prev[a]] == z; k++)
+                {
+                    int following = next[a];
+                    int cls = _pool.Size[a] - _guard;
+                    if (cls <= _classLimit && z.CacheCount[cls] < Zone.ClassCap)
+                    {
+                        PushCachedLocked(z, a);
+                        moved += cls;
+                        _purgedToCaches++;
+                    }
+                    else
+                    {
+                        next[a] = rest;
+                        rest = a;
+                    }
+                    a = following;
+                }
+                z.Cs.Record(_clock.Ticks - t0);
+            }
+            AddLazyPages(z, -moved);
+        }
+        return rest;
+    }
+
+    /// <summary>
+    /// Merges a list of areas (linked through Next) into the free tree, PurgeChunk per
+    /// free-tree section (all at once when 0). For lazy areas (<paramref name="lazy"/>), each
+    /// chunk's pages leave their zones' lazy counts once the chunk is in the tree.
+    /// </summary>
+    private void MergeIntoTree(int list, bool lazy)
+    {
+        int[] next = _pool.Next;
+        int cursor = list;
+        while (cursor != Nil)
+        {
+            int chunk = _purgeChunk;
+            lock (_treeLock)
+            {
+                long t0 = _clock.Ticks;
+                // Invariant: the areas before cursor are merged; cursor and what follows are not.
+                for (int k = 0; cursor != Nil && (chunk == 0 || k < chunk); k++)
+                {
+                    int following = next[cursor];
+                    if (lazy) _zoneDelta[_zonesOn ? _pool.Prev[cursor] : 0] += _pool.Size[cursor] - _guard;
+                    _free.Release(cursor);
+                    cursor = following;
+                }
+                _treeCs.Record(_clock.Ticks - t0);
+            }
+            if (!lazy) continue;
+            for (int i = 0; i < _zoneDelta.Length; i++)
+            {
+                if (_zoneDelta[i] == 0) continue;
+                AddLazyPages(_zones[i], -_zoneDelta[i]);
+                _zoneDelta[i] = 0;
+            }
         }
     }
 
@@ -103,9 +297,10 @@ public sealed partial class Allocator
 
     private void PurgeThreadLoop()
     {
+        AutoResetEvent wanted = _purgeWanted; // Stop clears the field; the thread keeps its event
         while (true)
         {
-            _purgeWanted.WaitOne();
+            wanted.WaitOne();
             if (_stopping) return;
             // A threshold purge: if an allocation's purge runs already, it takes the backlog.
             if (LazyPages > _lazyMaxPages && _purgeGate.TryEnter())
@@ -129,125 +324,5 @@ public sealed partial class Allocator
         wanted.Set();
         _purgeThread.Join();
         PurgeAndWait();
-    }
-
-    private int AddLazyPages(int delta)
-    {
-        int old;
-        do
-        {
-            old = _lazyPages;
-        }
-        while (Interlocked.CompareExchange(ref _lazyPages, old + delta, old) != old);
-        return old + delta;
-    }
-
-    /// <summary>
-    /// Purges the lazy backlog now, waiting first for a purge that is already running
-    /// (Linux purge_vmap_area_lazy). Returns when every area freed before the call is back in
-    /// free space.
-    /// </summary>
-    public void Purge()
-    {
-        if (!_started) return;
-        PurgeAndWait();
-    }
-
-    /// <summary>Purges after any running purge; returns true when it merged anything back.</summary>
-    private bool PurgeAndWait()
-    {
-        _purgeGate.Enter();
-        // A free that has left the busy tree but not yet reached the lazy list holds space no
-        // purge can see; it is a few instructions and one unmap away, so wait for it rather
-        // than report no memory for space that is about to come back.
-        while (Interlocked.CompareExchange(ref _freesInFlight, 0, 0) != 0) Thread.Sleep(0);
-        bool merged = PurgeHoldingGate();
-        _purgeGate.Exit();
-        return merged;
-    }
-
-    /// <summary>
-    /// One purge. Caller holds the purge gate.
-    /// <list type="number">
-    /// <item>Take the whole lazy list in one atomic step.</item>
-    /// <item>Walk it for the covering range and the page count (the records are ours now).</item>
-    /// <item>Flush the covering range once, outside every lock.</item>
-    /// <item>Merge the areas back in chunks of PurgeChunk, one critical section each, and only
-    /// then subtract their pages from the lazy count.</item>
-    /// </list>
-    /// </summary>
-    private bool PurgeHoldingGate()
-    {
-        if (Interlocked.Increment(ref _purgesRunning) != 1) _purgeOverlaps++;
-        long t0 = _clock.Ticks;
-        int list = Interlocked.Exchange(ref _lazyHead, Nil);
-        if (list != Nil)
-        {
-            int[] start = _pool.Start;
-            int[] size = _pool.Size;
-            int[] next = _pool.Next;
-            int areas = 0;
-            int pages = 0;
-            int low = int.MaxValue;
-            int high = 0;
-            for (int a = list; a != Nil; a = next[a])
-            {
-                int mapped = size[a] - _guard;
-                areas++;
-                pages += mapped;
-                if (start[a] < low) low = start[a];
-                if (start[a] + mapped > high) high = start[a] + mapped;
-            }
-
-            _mmu.FlushTlb(low, high - low);
-            _flushes++;
-            _flushedPages += high - low;
-
-            int cursor = list;
-            while (cursor != Nil)
-            {
-                int merged;
-                lock (_treeLock)
-                {
-                    long c0 = _clock.Ticks;
-                    cursor = MergeChunkLocked(cursor, _purgeChunk, out merged);
-                    _treeCs.Record(_clock.Ticks - c0);
-                }
-                AddLazyPages(-merged);
-            }
-
-            Interlocked.Increment(ref _purges);
-            _purgedAreas += areas;
-            _purgedPages += pages;
-            long took = _clock.Ticks - t0;
-            if (took > _maxPurgeTicks) _maxPurgeTicks = took;
-            Interlocked.Decrement(ref _purgesRunning);
-            IPurgeObserver observer = PurgeObserver;
-            if (observer != null) observer.OnPurge(areas, pages, AddressOf(low), AddressOf(high));
-            return true;
-        }
-        Interlocked.Decrement(ref _purgesRunning);
-        return false;
-    }
-
-    /// <summary>
-    /// Merges up to <paramref name="chunk"/> areas (all when 0) of the purge list starting at
-    /// <paramref name="cursor"/> back into free space; returns where the next chunk starts and
-    /// the mapped pages merged. Caller holds the free-tree lock.
-    /// </summary>
-    private int MergeChunkLocked(int cursor, int chunk, out int mergedPages)
-    {
-        int[] next = _pool.Next;
-        int[] size = _pool.Size;
-        mergedPages = 0;
-        // Invariant: the areas before cursor are merged; cursor and what follows are not.
-        for (int k = 0; cursor != Nil && (chunk == 0 || k < chunk); k++)
-        {
-            int following = next[cursor];
-            mergedPages += size[cursor] - _guard;
-            _free.Release(cursor);
-            cursor = following;
-        }
-        return cursor;
     }
 }

@@ -10,16 +10,19 @@ namespace Vmap;
 /// <list type="bullet">
 /// <item>After <see cref="Start"/>, no operation allocates managed memory: every record comes
 /// from a fixed pool.</item>
-/// <item>Every critical section is bounded: an allocation or a free is O(log n) under the
-/// free-tree lock, a purge merges at most <see cref="VmapConfig.PurgeChunk"/> areas per
-/// section; each is timed with the board's clock (<see cref="Stats"/>).</item>
+/// <item>Every critical section is bounded: an allocation or a free is O(log n) under one lock,
+/// a purge merges at most <see cref="VmapConfig.PurgeChunk"/> areas per section; each is timed
+/// with the board's clock (<see cref="Stats"/>).</item>
 /// <item>A freed range is handed out again only after a TLB flush covering it has completed.</item>
 /// <item>Bad input returns a status and changes nothing.</item>
 /// </list>
-/// <para>Locks, in the order they may be taken: the purge gate (a sleeping lock, see
-/// <see cref="PurgeGate"/>), then the free-tree lock <c>_treeLock</c>. The free-tree lock
-/// protects the free space, the busy tree, the record pool, the preload slots and the counters
-/// that are not marked otherwise. HAL calls (map, unmap, flush, drain) are never made under it.</para>
+/// <para>Locks. Sleeping locks: the purge gate and the drain gate (see <see cref="PurgeGate"/>).
+/// Critical sections: the free-tree lock <c>_treeLock</c> (free space, the record pool, the
+/// preload slots, the fit counters), one lock per core zone (its busy tree, cache and counters,
+/// see <see cref="Zone"/>) and the drain lock (building the drain mask). No critical section
+/// takes another lock, so there is no lock order among them; a gate is taken before any of
+/// them. With zones off, the single zone's lock is the free-tree lock. HAL calls (map, unmap,
+/// flush, drain requests) are never made inside a critical section.</para>
 /// Thread-safe: any thread on any logical core may call any public member.
 /// </summary>
 public sealed partial class Allocator
@@ -40,8 +43,11 @@ public sealed partial class Allocator
     private VmapConfig _config;
     private AreaPool _pool;
     private FreeSpace _free;
-    private AreaTree _busy;
     private CsMeter _treeCs;
+    private Zone[] _zones;      // one per core with zones on; one shared zone with zones off
+    private bool _zonesOn;
+    private int _classLimit;    // largest cached size class in pages (0 with zones off)
+    private int _coreCount;
     private int[] _preload;     // per core: a spare record for the no-edge split; free-tree lock
     private int _spanPages;
     private int _guard;
@@ -50,23 +56,17 @@ public sealed partial class Allocator
     private bool _started;
 
     // Counters protected by the free-tree lock.
-    private int _allocs;
-    private int _frees;
-    private int _liveAreas;
-    private int _livePages;
     private readonly int[] _fits = new int[4];
     private int _preloadRefills;
     private int _preloadHits;
     private int _preloadMisses;
-
-    // Frees between leaving the busy tree and reaching the lazy list. Interlocked only.
-    private int _freesInFlight;
 
     // Counters of refused calls: Interlocked only (they are counted outside every lock).
     private int _failNoSpace;
     private int _failNoRecords;
     private int _failInvalid;
     private int _failNotAnArea;
+    private int _failDrainTimeout;
 
     /// <summary>Creates an allocator on <paramref name="board"/>; call <see cref="Start"/> before use.</summary>
     public Allocator(Board board)
@@ -99,8 +99,8 @@ public sealed partial class Allocator
     {
         if (_started) return Status.AlreadyStarted;
         string problem = config == null ? "no configuration given" : config.Validate();
-        if (problem == null && config.Cores > _board.Cores.Count)
-            problem = "setting Cores = " + config.Cores + ": the board has only " + _board.Cores.Count + " logical cores";
+        if (problem == null && config.Cores > _cores.Count)
+            problem = "setting Cores = " + config.Cores + ": the board has only " + _cores.Count + " logical cores";
         if (problem != null)
         {
             ConfigProblem = problem;
@@ -113,16 +113,18 @@ public sealed partial class Allocator
         _guard = c.GuardPages;
         _pageShift = VmapConfig.Fls(c.PageSize) - 1;
         _spanPageLow = (int)((c.SpanStart >> _pageShift) & (VmapConfig.MaxSpanPages - 1));
-        _lazyMaxPages = c.LazyMaxPages == VmapConfig.DefaultLazyMaxPages ? c.LinuxDefaultLazyMaxPages() : c.LazyMaxPages;
+        _coreCount = c.Cores;
         _purgeChunk = c.PurgeChunk;
 
+        long tps = _clock.TicksPerSecond;
         _pool = new AreaPool(c.MaxAreas);
         _free = new FreeSpace(_pool, _spanPages);
-        _busy = new AreaTree(_pool, false);
-        _preload = new int[c.Cores];
-        long tps = _clock.TicksPerSecond;
         _treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
+        _preload = new int[c.Cores];
+        StartZones(c, tps);
+        SetLazyMax(c.LazyMaxPages == VmapConfig.DefaultLazyMaxPages ? c.LinuxDefaultLazyMaxPages() : c.LazyMaxPages);
         _purgeGate = new PurgeGate();
+        _zoneDelta = new int[_zones.Length];
         if (c.DeferredPurge) StartPurgeThread();
 
         int whole = _pool.TakeLocked();
@@ -162,9 +164,11 @@ public sealed partial class Allocator
     /// a multiple of <paramref name="alignPages"/> in absolute terms. <paramref name="page"/> is
     /// relative to the span. On failure it is -1 and nothing changed.
     /// <list type="number">
-    /// <item>Refill this core's preload slot outside the critical section.</item>
-    /// <item>Carve from the free tree in one critical section.</item>
-    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge) and retry, again while purges bring space back.</item>
+    /// <item>Take a cached area of this core's zone, or carve from the free tree (refilling
+    /// the zone's cache on the way).</item>
+    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge) and
+    /// retry, again while purges keep bringing space back.</item>
+    /// <item>Still none and cores cache areas: drain the cores in the drain mask and retry.</item>
     /// <item>Map the range, outside every lock.</item>
     /// </list>
     /// </summary>
@@ -175,45 +179,76 @@ public sealed partial class Allocator
         if (pages < 1 || pages > _spanPages) return Refuse(Status.InvalidSize);
         if (alignPages < 1 || alignPages > _spanPages || (alignPages & (alignPages - 1)) != 0) return Refuse(Status.InvalidAlignment);
         int core = _cores.Current;
-        int generation = PurgeGeneration;
+        if (core >= _coreCount) core %= _coreCount;
+
+        // 1.
+        int generation = _purges;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
-        // 3. Out of space or records: what the lazy list holds comes back after a purge. Under
-        //    contention other cores may take that space (and free more) before the retry, so
-        //    retry as long as some purge has brought space back since the last attempt began;
-        //    when none has, free space has not grown and the failure is real.
+
+        // 2. What the lazy lists hold comes back after a purge. Under contention other cores
+        //    may take that space (and free more) before the retry, so retry as long as some
+        //    purge has brought space back since the last attempt began; when none has, free
+        //    space has not grown and the failure is real.
         for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
             PurgeAndWait();
-            int now = PurgeGeneration;
+            int now = _purges;
             if (now == generation) break;
             generation = now;
             s = TryAlloc(pages, alignPages, tag, core, out page);
         }
+
+        // 3.
+        bool timedOut = false;
+        if (s != Status.Ok && DrainForSpace(out timedOut))
+        {
+            s = TryAlloc(pages, alignPages, tag, core, out page);
+        }
         if (s != Status.Ok)
         {
+            page = -1;
+            if (timedOut)
+            {
+                Interlocked.Increment(ref _failDrainTimeout);
+                return Status.DrainTimeout;
+            }
             if (s == Status.NoRecords) Interlocked.Increment(ref _failNoRecords);
             else Interlocked.Increment(ref _failNoSpace);
-            page = -1;
             return s;
         }
+
+        // 4.
         _mmu.Map(page, pages);
         return Status.Ok;
     }
 
     private Status TryAlloc(int pages, int alignPages, int tag, int core, out int page)
     {
+        if (_zonesOn)
+        {
+            Zone z = _zones[core];
+            if (pages <= _classLimit)
+            {
+                if (CacheAlloc(z, pages, alignPages, tag, out page)) return Status.Ok;
+                return CarveForZone(z, pages, alignPages, tag, core, RefillCount(z, pages), out page);
+            }
+            return CarveForZone(z, pages, alignPages, tag, core, 0, out page);
+        }
+
+        // Zones off: carve and enter the busy tree in one free-tree section.
         if (_preload[core] == Nil) RefillPreload(core);
         Status s;
         lock (_treeLock)
         {
             long t0 = _clock.Ticks;
-            s = CarveLocked(pages, alignPages, tag, core, out page);
+            s = CarveLocked(pages + _guard, alignPages, core, out int area, out page);
+            if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
             _treeCs.Record(_clock.Ticks - t0);
         }
         return s;
     }
 
-    /// <summary>Step 1 (Linux ne_fit_preload): gives this core a spare record for a no-edge split.</summary>
+    /// <summary>Linux ne_fit_preload: gives this core a spare record for a no-edge split, outside the carving section.</summary>
     private void RefillPreload(int core)
     {
         lock (_treeLock)
@@ -229,27 +264,28 @@ public sealed partial class Allocator
     }
 
     /// <summary>
-    /// Finds the lowest fit and carves the area out of it (Linux __alloc_vmap_area), then
-    /// enters it in the busy tree. Secures every record it needs before changing anything.
-    /// Caller holds the free-tree lock.
+    /// Finds the lowest fit for <paramref name="reserve"/> pages (guard included) and carves
+    /// it out of the free tree (Linux __alloc_vmap_area). Secures every record it needs before
+    /// changing anything. Returns the record that now holds the range. Caller holds the
+    /// free-tree lock.
     /// </summary>
-    private Status CarveLocked(int pages, int alignPages, int tag, int core, out int page)
+    private Status CarveLocked(int reserve, int alignPages, int core, out int area, out int start)
     {
-        page = -1;
-        int reserve = pages + _guard;
+        area = Nil;
+        start = -1;
         if (reserve > _spanPages) return Status.NoSpace;
         int alignOffset = _spanPageLow & (alignPages - 1);
         int block = _free.FindLowestFit(reserve, alignPages, alignOffset);
         if (block == Nil) return Status.NoSpace;
-        int start = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
-        FitType fit = _free.Classify(block, start, reserve);
+        int at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
+        FitType fit = _free.Classify(block, at, reserve);
 
-        int area = block; // a full fit turns the free block's own record into the area
+        int record = block; // a full fit turns the free block's own record into the area
         int spare = Nil;
         if (fit != FitType.Full)
         {
-            area = _pool.TakeLocked();
-            if (area == Nil) return Status.NoRecords;
+            record = _pool.TakeLocked();
+            if (record == Nil) return Status.NoRecords;
         }
         if (fit == FitType.NoEdge)
         {
@@ -257,32 +293,34 @@ public sealed partial class Allocator
             if (spare == Nil)
             {
                 _preloadMisses++;
-                _pool.GiveLocked(area);
+                _pool.GiveLocked(record);
                 return Status.NoRecords;
             }
             _preload[core] = Nil;
             _preloadHits++;
         }
-        _free.Carve(block, fit, start, reserve, spare);
-        MakeBusyLocked(area, start, reserve, tag, core);
+        _free.Carve(block, fit, at, reserve, spare);
+        _pool.Start[record] = at;
+        _pool.Size[record] = reserve;
         _fits[(int)fit]++;
-        page = start;
+        area = record;
+        start = at;
         return Status.Ok;
     }
 
-    /// <summary>Enters a reserved range into the busy tree and tags its first page. Caller holds the free-tree lock.</summary>
-    private void MakeBusyLocked(int area, int start, int reserve, int tag, int core)
+    /// <summary>Enters a carved range into zone <paramref name="z"/>'s busy tree and tags its first page. Caller holds the zone lock.</summary>
+    private void MakeBusyLocked(Zone z, int area, int start, int reserve, int tag, int core)
     {
         _pool.Start[area] = start;
         _pool.Size[area] = reserve;
         _pool.Aux[area] = tag;
         _pool.Prev[area] = core;
         _pool.SetState(area, AreaPool.BusyState);
-        _busy.Insert(area);
+        z.Busy.Insert(area);
         _free.Tags[start] = area;
-        _allocs++;
-        _liveAreas++;
-        _livePages += reserve - _guard;
+        z.Allocs++;
+        z.LiveAreas++;
+        z.LivePages += reserve - _guard;
     }
 
     // ---- free ---------------------------------------------------------------------------------
@@ -308,7 +346,8 @@ public sealed partial class Allocator
     public Status FreePages(int page)
     {
         if (!_started) return Status.NotStarted;
-        int area = page >= 0 && page < _spanPages ? UnlinkBusy(page) : Nil;
+        Zone z = null;
+        int area = page >= 0 && page < _spanPages ? UnlinkBusy(page, out z) : Nil;
         if (area == Nil)
         {
             Interlocked.Increment(ref _failNotAnArea);
@@ -318,42 +357,47 @@ public sealed partial class Allocator
         try
         {
             _mmu.Unmap(page, pages);
-            QueueLazy(area, pages);
+            QueueLazy(z, area, pages);
         }
         finally
         {
-            // Counted up in UnlinkBusy: from there until the area is on the lazy list it is in
+            // Counted up in UnlinkBusy: from there until the area is on a lazy list it is in
             // no structure, and an allocation that runs out of space waits for it (PurgeAndWait).
-            Interlocked.Decrement(ref _freesInFlight);
+            Interlocked.Decrement(ref z.FreesInFlight);
         }
         return Status.Ok;
     }
 
     /// <summary>
-    /// Takes the area starting at <paramref name="page"/> out of the busy tree, or returns nil.
-    /// The page's boundary tag finds the record in O(1); its state and start confirm it.
+    /// Takes the area starting at <paramref name="page"/> out of its zone's busy tree, or
+    /// returns nil. The page's boundary tag finds the record in O(1) (read without a lock);
+    /// under the zone lock, its state, start and zone confirm it.
     /// </summary>
-    private int UnlinkBusy(int page)
+    private int UnlinkBusy(int page, out Zone z)
     {
-        int area;
-        lock (_treeLock)
+        z = null;
+        int area = _free.Tags[page];
+        if (area == Nil) return Nil;
+        int zone = _zonesOn ? _pool.Prev[area] : 0;
+        if (zone < 0 || zone >= _zones.Length) return Nil;
+        z = _zones[zone];
+        lock (z.Lock)
         {
             long t0 = _clock.Ticks;
-            area = _free.Tags[page];
-            if (area != Nil && _pool.IsBusy(area) && _pool.Start[area] == page)
+            if (_free.Tags[page] == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
             {
-                Interlocked.Increment(ref _freesInFlight);
-                _busy.Remove(area);
+                Interlocked.Increment(ref z.FreesInFlight);
+                z.Busy.Remove(area);
                 _pool.SetState(area, 0);
-                _frees++;
-                _liveAreas--;
-                _livePages -= _pool.Size[area] - _guard;
+                z.Frees++;
+                z.LiveAreas--;
+                z.LivePages -= _pool.Size[area] - _guard;
             }
             else
             {
                 area = Nil;
             }
-            _treeCs.Record(_clock.Ticks - t0);
+            z.Cs.Record(_clock.Ticks - t0);
         }
         return area;
     }

@@ -14,6 +14,8 @@ public sealed class Stats
     public int FailNoSpace;
     /// <summary>Allocations that failed because the record pool was empty after purging.</summary>
     public int FailNoRecords;
+    /// <summary>Allocations that failed because a drain request was not answered in time.</summary>
+    public int FailDrainTimeout;
     /// <summary>Calls refused for a bad size or alignment.</summary>
     public int FailInvalid;
     /// <summary>Frees of an address that is not a live area's start.</summary>
@@ -41,7 +43,9 @@ public sealed class Stats
     public int LargestFreeBlock;
     /// <summary>Pages freed lazily and not yet purged.</summary>
     public int LazyPages;
-    /// <summary>Pages held in zone caches.</summary>
+    /// <summary>Areas held in zone caches.</summary>
+    public int CachedAreas;
+    /// <summary>Pages held in zone caches (guard pages included).</summary>
     public int CachedPages;
     /// <summary>Guard pages reserved behind the live areas.</summary>
     public int GuardPages;
@@ -56,6 +60,8 @@ public sealed class Stats
     public int PurgedAreas;
     /// <summary>Pages merged back by purges.</summary>
     public int PurgedPages;
+    /// <summary>Lazy areas a purge handed back to their zone's cache instead of the free tree.</summary>
+    public int PurgedToCaches;
     /// <summary>TLB flushes issued.</summary>
     public int Flushes;
     /// <summary>Pages covered by those flushes.</summary>
@@ -71,6 +77,8 @@ public sealed class Stats
     public int DrainRequestsSent;
     /// <summary>Drain requests not sent because the core cached nothing.</summary>
     public int DrainRequestsSaved;
+    /// <summary>The drain mask when the snapshot was taken: a bit per core whose cache holds something.</summary>
+    public int DrainMask;
     /// <summary>Areas served from a zone cache without touching the free tree.</summary>
     public int ZoneHits;
     /// <summary>Zone cache refills from the free tree.</summary>

@@ -13,14 +13,14 @@ namespace Vmap.Hal.Sim;
 ///   reuse-before-purge bug lazy freeing must never have).</item>
 /// </list>
 /// Every flush is charged the board's cost (fixed part plus a part per page, busy-waited on the
-/// clock) and counted. Two bitmaps of one bit per page; thread-safe with one lock, which models
-/// the page-table lock of a real MMU driver and is not an allocator lock.
+/// clock) and counted. Two bitmaps of one bit per page, updated a 64-bit word at a time with
+/// atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver that
+/// takes a global lock would serialise the very cores the zones keep apart).
 /// </summary>
 public sealed class ShadowMmu : IMmu
 {
     private readonly ulong[] _mapped;
     private readonly ulong[] _stale;
-    private readonly object _lock = new();
     private readonly IClock _clock;
     private readonly ulong _spanStart;
     private readonly int _pageSize;
@@ -64,34 +64,47 @@ public sealed class ShadowMmu : IMmu
     public void Map(int page, int count)
     {
         CheckRange(page, count, "map");
-        lock (_lock)
+        int end = page + count;
+        for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
-            // One pass checks both bitmaps word by word; a second sets the bits only when the
-            // whole range passed, so a violation changes nothing.
-            if (AnySetEither(page, count))
+            int w = p >> 6;
+            ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
+            ulong stale = Volatile.Read(ref _stale[w]) & m;
+            if (stale != 0)
             {
-                // Off the fast path: name the first offending page, mapped pages first.
-                int bad = FirstMatch(_mapped, page, count, false);
-                if (bad >= 0) throw Violation("map", bad, "the page is still mapped");
-                bad = FirstMatch(_stale, page, count, false);
-                throw Violation("map", bad, "its stale translation has not been flushed since it was unmapped");
+                Undo(_mapped, page, p, set: false);
+                throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(stale), "its stale translation has not been flushed since it was unmapped");
             }
-            SetBits(_mapped, page, count, true);
-            _mappedPages += count;
+            ulong old = Interlocked.Or(ref _mapped[w], m);
+            if ((old & m) != 0)
+            {
+                Interlocked.And(ref _mapped[w], ~m | old); // keep what was mapped before
+                Undo(_mapped, page, p, set: false);
+                throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(old & m), "the page is still mapped");
+            }
         }
+        Interlocked.Add(ref _mappedPages, count);
     }
 
     /// <inheritdoc />
     public void Unmap(int page, int count)
     {
         CheckRange(page, count, "unmap");
-        lock (_lock)
+        int end = page + count;
+        for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
-            int bad = FirstClear(_mapped, page, count);
-            if (bad >= 0) throw Violation("unmap", bad, "the page is not mapped");
-            MoveMappedToStale(page, count);
-            _mappedPages -= count;
+            int w = p >> 6;
+            ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
+            ulong old = Interlocked.And(ref _mapped[w], ~m);
+            if ((old & m) != m)
+            {
+                Interlocked.Or(ref _mapped[w], old & m); // put back what this call cleared
+                Undo(_mapped, page, p, set: true);
+                throw Violation("unmap", (w << 6) + BitOperations.TrailingZeroCount(~old & m), "the page is not mapped");
+            }
+            Interlocked.Or(ref _stale[w], m);
         }
+        Interlocked.Add(ref _mappedPages, -count);
     }
 
     /// <inheritdoc />
@@ -100,9 +113,15 @@ public sealed class ShadowMmu : IMmu
         CheckRange(page, count, "flush");
         Exception? fault = FlushFault?.Invoke(page, count);
         if (fault != null) throw fault;
-        lock (_lock)
+        // Everything in the range is flushed, including pages another core unmaps meanwhile:
+        // a real flush invalidates whatever the range holds when it runs.
+        int end = page + count;
+        for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
-            ClearRange(_stale, page, count);
+            int w = p >> 6;
+            ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
+            if (m == ulong.MaxValue) Volatile.Write(ref _stale[w], 0UL);
+            else Interlocked.And(ref _stale[w], ~m);
         }
         Interlocked.Increment(ref _flushes);
         Interlocked.Add(ref _flushedPages, count);
@@ -110,21 +129,30 @@ public sealed class ShadowMmu : IMmu
         if (micros > 0) BusyWait(micros);
     }
 
+    /// <summary>Rolls back the words of [from, upTo) a failed call changed: clears (or sets) their bits again.</summary>
+    private static void Undo(ulong[] bits, int from, int upTo, bool set)
+    {
+        for (int p = from; p < upTo; p = ((p >> 6) + 1) << 6)
+        {
+            int w = p >> 6;
+            ulong m = Mask(p & 63, Math.Min(64, upTo - (w << 6)));
+            if (set) Interlocked.Or(ref bits[w], m);
+            else Interlocked.And(ref bits[w], ~m);
+        }
+    }
+
     /// <summary>Pages whose stale translation still waits for a flush.</summary>
     public int StalePages()
     {
-        lock (_lock)
-        {
-            int n = 0;
-            foreach (ulong w in _stale) n += BitOperations.PopCount(w);
-            return n;
-        }
+        int n = 0;
+        for (int i = 0; i < _stale.Length; i++) n += BitOperations.PopCount(Volatile.Read(ref _stale[i]));
+        return n;
     }
 
     /// <summary>True when <paramref name="page"/> is mapped.</summary>
     public bool IsMapped(int page)
     {
-        lock (_lock) return (_mapped[page >> 6] & (1UL << (page & 63))) != 0;
+        return (Volatile.Read(ref _mapped[page >> 6]) & (1UL << (page & 63))) != 0;
     }
 
     private void BusyWait(double micros)
@@ -150,84 +178,6 @@ public sealed class ShadowMmu : IMmu
     private static ulong Mask(int from, int to) // bits [from, to) of one word, 0 <= from < to <= 64
         => (to == 64 ? ulong.MaxValue : (1UL << to) - 1) & ~((1UL << from) - 1);
 
-    private static void SetBits(ulong[] bits, int page, int count, bool value)
-    {
-        int end = page + count;
-        while (page < end)
-        {
-            int w = page >> 6;
-            int to = Math.Min(64, end - (w << 6));
-            ulong m = Mask(page & 63, to);
-            if (value) bits[w] |= m; else bits[w] &= ~m;
-            page = (w + 1) << 6;
-        }
-    }
-
-    /// <summary>True when a page of the range is mapped or stale (one pass over both bitmaps).</summary>
-    private bool AnySetEither(int page, int count)
-    {
-        ulong[] mapped = _mapped, stale = _stale;
-        int end = page + count;
-        while (page < end)
-        {
-            int w = page >> 6;
-            int to = Math.Min(64, end - (w << 6));
-            ulong m = Mask(page & 63, to);
-            if (((mapped[w] | stale[w]) & m) != 0) return true;
-            page = (w + 1) << 6;
-        }
-        return false;
-    }
-
-    /// <summary>Clears the mapped bits of the range and sets its stale bits, in one pass.</summary>
-    private void MoveMappedToStale(int page, int count)
-    {
-        ulong[] mapped = _mapped, stale = _stale;
-        int end = page + count;
-        while (page < end)
-        {
-            int w = page >> 6;
-            int to = Math.Min(64, end - (w << 6));
-            ulong m = Mask(page & 63, to);
-            mapped[w] &= ~m;
-            stale[w] |= m;
-            page = (w + 1) << 6;
-        }
-    }
-
-    /// <summary>Clears the bits of the range: partial words by mask, whole words in one vectorised fill.</summary>
-    private static void ClearRange(ulong[] bits, int page, int count)
-    {
-        if (count <= 0) return;
-        int end = page + count;
-        int firstWord = page >> 6;
-        int lastWord = (end - 1) >> 6;
-        if (firstWord == lastWord)
-        {
-            bits[firstWord] &= ~Mask(page & 63, end - (firstWord << 6));
-            return;
-        }
-        bits[firstWord] &= ~Mask(page & 63, 64);
-        bits[lastWord] &= ~Mask(0, end - (lastWord << 6));
-        if (lastWord > firstWord + 1) Array.Clear(bits, firstWord + 1, lastWord - firstWord - 1);
-    }
-
-    private static int FirstClear(ulong[] bits, int page, int count) => FirstMatch(bits, page, count, true);
-
-    private static int FirstMatch(ulong[] bits, int page, int count, bool invert)
-    {
-        int end = page + count;
-        while (page < end)
-        {
-            int w = page >> 6;
-            int to = Math.Min(64, end - (w << 6));
-            ulong word = invert ? ~bits[w] : bits[w];
-            ulong hit = word & Mask(page & 63, to);
-            if (hit != 0) return (w << 6) + BitOperations.TrailingZeroCount(hit);
-            page = (w + 1) << 6;
-        }
-        return -1;
-    }
 }
 
 /// <summary>The allocator broke the MMU contract (see <see cref="ShadowMmu"/>).</summary>

@@ -1,0 +1,65 @@
+namespace Vmap;
+
+/// <summary>
+/// A core zone (Linux 6.9's vmap node): what one logical core keeps for itself so that cores
+/// stop meeting on the free-tree lock (seed 003).
+/// <list type="bullet">
+/// <item>A cache of free areas in size classes, one class per page count from 1 to the
+///   board's SizeClassLimit, each a stack through <c>Next</c>. Cached areas are carved already
+///   (with their guard pages) and belong to no tree.</item>
+/// <item>The busy tree of the areas this core handed out; a free finds the zone through the
+///   area's record, whichever core frees it.</item>
+/// <item>Its own lazy list (lock-free, like the global one of Linux) and lazy page count.</item>
+/// </list>
+/// With zones off there is one zone, whose lock is the free-tree lock and which caches nothing:
+/// the plain global-lock allocator.
+/// </summary>
+internal sealed class Zone
+{
+    /// <summary>Most areas one size class keeps; more go back to the free tree.</summary>
+    public const int ClassCap = 16;
+
+    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, int classLimit)
+    {
+        Index = index;
+        Lock = lockObject;
+        Cs = meter;
+        Busy = new AreaTree(pool, false);
+        CacheHead = new int[classLimit + 1];
+        CacheCount = new int[classLimit + 1];
+    }
+
+    /// <summary>The core this zone belongs to (0 with zones off).</summary>
+    public readonly int Index;
+
+    /// <summary>The zone lock: protects the busy tree, the cache and the counters below.</summary>
+    public readonly object Lock;
+
+    /// <summary>Timing of this lock's critical sections.</summary>
+    public readonly CsMeter Cs;
+
+    /// <summary>Live areas handed out by this core, by start page.</summary>
+    public readonly AreaTree Busy;
+
+    /// <summary>Per size class (pages): the top of the stack of cached areas; zone lock.</summary>
+    public readonly int[] CacheHead;
+
+    /// <summary>Per size class: how many areas the stack holds; zone lock.</summary>
+    public readonly int[] CacheCount;
+
+    // Counters: zone lock.
+    public int CachedAreas;
+    public int CachedPages;   // reserved pages, guard pages included
+    public int Allocs;
+    public int Frees;
+    public int LiveAreas;
+    public int LivePages;     // guard pages excluded
+    public int Hits;
+    public int Refills;
+    public int Drained;
+
+    // Interlocked only.
+    public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
+    public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
+    public int FreesInFlight; // frees between leaving the busy tree and reaching the lazy list
+}

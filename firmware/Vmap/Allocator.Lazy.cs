@@ -18,8 +18,7 @@ public sealed partial class Allocator
     private PurgeGate _purgeGate;
     private int[] _zoneDelta;   // lazy pages merged per zone in one chunk; purge gate
 
-    // Purge counters: written only by the holder of the purge gate. _purges is also read
-    // (plainly, an int read is atomic) by allocations to tell whether space came back.
+    // Purge counters: written only by the holder of the purge gate.
     private int _purges;
     private int _purgedAreas;
     private int _purgedPages;
@@ -28,6 +27,10 @@ public sealed partial class Allocator
     private long _flushedPages;
     private long _maxPurgeTicks;
     private int _purgeOverlaps;
+
+    // Purges and drains that gave space back so far; only grows (Interlocked). An allocation
+    // compares it before and after its purge or drain to tell whether space can have grown.
+    private int _returns;
     private int _purgesRunning; // Interlocked only: a check that the gate works
 
     /// <summary>
@@ -117,12 +120,13 @@ public sealed partial class Allocator
     private void PurgeAndWait()
     {
         _purgeGate.Enter();
-        // A free that has left the busy tree but not yet reached the lazy list holds space no
-        // purge can see; it is a few instructions and one unmap away, so wait for it rather
-        // than report no memory for space that is about to come back.
+        // A free that has left the busy tree but not yet reached the lazy list (or a refill or
+        // drain between the tree and a cache) holds space no purge or drain can see; it is a
+        // few instructions away from landing, so wait for it rather than report no memory for
+        // space that is about to come back.
         for (int i = 0; i < _zones.Length; i++)
         {
-            while (Interlocked.CompareExchange(ref _zones[i].FreesInFlight, 0, 0) != 0) Thread.Sleep(0);
+            while (Interlocked.CompareExchange(ref _zones[i].InTransit, 0, 0) != 0) Thread.Sleep(0);
         }
         PurgeHoldingGate();
         _purgeGate.Exit();
@@ -194,7 +198,8 @@ public sealed partial class Allocator
         _purgedPages += pages;
         long took = _clock.Ticks - t0;
         if (took > _maxPurgeTicks) _maxPurgeTicks = took;
-        Interlocked.Increment(ref _purges);
+        _purges++;
+        Interlocked.Increment(ref _returns);
         Interlocked.Decrement(ref _purgesRunning);
         IPurgeObserver observer = PurgeObserver;
         if (observer != null) observer.OnPurge(areas, pages, AddressOf(low), AddressOf(high));

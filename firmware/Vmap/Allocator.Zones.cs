@@ -147,12 +147,15 @@ public sealed partial class Allocator : IDrainable
         Status s;
         int area;
         int cached = Nil;
+        Interlocked.Increment(ref z.InTransit);
         lock (_treeLock)
         {
             long t0 = _clock.Ticks;
             s = CarveLocked(reserve, alignPages, core, out area, out page);
             // The extras are carved unaligned from the lowest fit: always a full or left-edge
-            // fit, never a split that would need the preload slot.
+            // fit, never a split that would need the preload slot. None when space is scarce:
+            // a cache must not hoard the last free pages other cores are about to need.
+            if (_free.FreePages < (_spanPages >> 3)) extras = 0;
             for (int i = 0; s == Status.Ok && i < extras && _pool.Available > PoolReserve; i++)
             {
                 if (CarveLocked(reserve, 1, core, out int extra, out _) != Status.Ok) break;
@@ -161,7 +164,11 @@ public sealed partial class Allocator : IDrainable
             }
             _treeCs.Record(_clock.Ticks - t0);
         }
-        if (s != Status.Ok) return s;
+        if (s != Status.Ok)
+        {
+            Interlocked.Decrement(ref z.InTransit);
+            return s;
+        }
 
         int overflow = Nil;
         lock (z.Lock)
@@ -186,6 +193,7 @@ public sealed partial class Allocator : IDrainable
             z.Cs.Record(_clock.Ticks - t0);
         }
         if (overflow != Nil) MergeIntoTree(overflow, false);
+        Interlocked.Decrement(ref z.InTransit);
         return Status.Ok;
     }
 
@@ -202,6 +210,7 @@ public sealed partial class Allocator : IDrainable
             Zone z = _zones[i];
             if (z.CachedAreas == 0) continue; // racy hint; a missed quarter waits for the next purge
             int list = Nil;
+            Interlocked.Increment(ref z.InTransit);
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
@@ -217,6 +226,7 @@ public sealed partial class Allocator : IDrainable
                 z.Cs.Record(_clock.Ticks - t0);
             }
             if (list != Nil) MergeIntoTree(list, false);
+            Interlocked.Decrement(ref z.InTransit);
         }
     }
 
@@ -231,6 +241,7 @@ public sealed partial class Allocator : IDrainable
         while (true)
         {
             int list = Nil;
+            Interlocked.Increment(ref z.InTransit);
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
@@ -248,8 +259,10 @@ public sealed partial class Allocator : IDrainable
                 if (taken > 0) z.Drained++;
                 z.Cs.Record(_clock.Ticks - t0);
             }
+            if (list != Nil) MergeIntoTree(list, false);
+            Interlocked.Decrement(ref z.InTransit);
             if (list == Nil) return;
-            MergeIntoTree(list, false);
+            Interlocked.Increment(ref _returns);
         }
     }
 
@@ -294,6 +307,18 @@ public sealed partial class Allocator : IDrainable
             n++;
         }
         return n;
+    }
+
+    /// <summary>
+    /// Asks every core whose cache holds something to give it back to the free tree (Linux
+    /// drain_all_pages), and only those. Returns <see cref="Status.DrainTimeout"/> when a core
+    /// did not answer in time (its cache is intact), else Ok.
+    /// </summary>
+    public Status DrainCaches()
+    {
+        if (!_started) return Status.NotStarted;
+        DrainForSpace(out bool timedOut);
+        return timedOut ? Status.DrainTimeout : Status.Ok;
     }
 
     /// <summary>The drain mask now: a bit per core whose cache holds something.</summary>

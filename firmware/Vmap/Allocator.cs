@@ -166,9 +166,9 @@ public sealed partial class Allocator
     /// <list type="number">
     /// <item>Take a cached area of this core's zone, or carve from the free tree (refilling
     /// the zone's cache on the way).</item>
-    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge) and
-    /// retry, again while purges keep bringing space back.</item>
-    /// <item>Still none and cores cache areas: drain the cores in the drain mask and retry.</item>
+    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge); if
+    /// that gave nothing back and cores cache areas, drain the cores in the drain mask; retry,
+    /// again while purges and drains keep giving space back.</item>
     /// <item>Map the range, outside every lock.</item>
     /// </list>
     /// </summary>
@@ -182,26 +182,22 @@ public sealed partial class Allocator
         if (core >= _coreCount) core %= _coreCount;
 
         // 1.
-        int generation = _purges;
+        int progress = _returns;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
 
-        // 2. What the lazy lists hold comes back after a purge. Under contention other cores
-        //    may take that space (and free more) before the retry, so retry as long as some
-        //    purge has brought space back since the last attempt began; when none has, free
-        //    space has not grown and the failure is real.
+        // 2. and 3. Space comes back from the lazy lists after a purge, and (zones on) from
+        //    the caches of other cores after a drain. Under contention other cores take it and
+        //    free more meanwhile, so keep going while a purge or drain has given space back
+        //    since the last attempt began, or space has become lazy or cached since; only when
+        //    neither holds has free space stopped growing, and the failure is real.
+        bool timedOut = false;
         for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
             PurgeAndWait();
-            int now = _purges;
-            if (now == generation) break;
-            generation = now;
-            s = TryAlloc(pages, alignPages, tag, core, out page);
-        }
-
-        // 3.
-        bool timedOut = false;
-        if (s != Status.Ok && DrainForSpace(out timedOut))
-        {
+            if (_zonesOn && _returns == progress && DrainForSpace(out timedOut) && timedOut) break;
+            int now = _returns;
+            if (now == progress && LazyPages == 0 && _cacheMask == 0) break;
+            progress = now;
             s = TryAlloc(pages, alignPages, tag, core, out page);
         }
         if (s != Status.Ok)
@@ -363,7 +359,7 @@ public sealed partial class Allocator
         {
             // Counted up in UnlinkBusy: from there until the area is on a lazy list it is in
             // no structure, and an allocation that runs out of space waits for it (PurgeAndWait).
-            Interlocked.Decrement(ref z.FreesInFlight);
+            Interlocked.Decrement(ref z.InTransit);
         }
         return Status.Ok;
     }
@@ -386,7 +382,7 @@ public sealed partial class Allocator
             long t0 = _clock.Ticks;
             if (_free.Tags[page] == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
             {
-                Interlocked.Increment(ref z.FreesInFlight);
+                Interlocked.Increment(ref z.InTransit);
                 z.Busy.Remove(area);
                 _pool.SetState(area, 0);
                 z.Frees++;

@@ -61,5 +61,7 @@ internal sealed class Zone
     // Interlocked only.
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
     public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
-    public int FreesInFlight; // frees between leaving the busy tree and reaching the lazy list
+    public int InTransit;     // operations holding this zone's space in no structure: a free between
+                              // the busy tree and the lazy list, a refill between the free tree and
+                              // the cache, a drain or decay between the cache and the free tree
 }

@@ -24,8 +24,9 @@ public sealed class Rig : IPurgeObserver
     public Action? OnPurgeHook { get; set; }
 
     /// <summary>A small configuration: 4 KiB pages, the span at 0x40000000.</summary>
-    public static VmapConfig Small(int spanPages = 1024, int guard = 0, int maxAreas = 4096, int lazyMaxPages = -1, int cores = 1) => new()
+    public static VmapConfig Small(int spanPages = 1024, int guard = 0, int maxAreas = 4096, int lazyMaxPages = -1, int cores = 1, bool zones = false) => new()
     {
+        Zones = zones,
         PageSize = 4096,
         SpanStart = 0x4000_0000,
         SpanSize = (ulong)spanPages * 4096,

@@ -3,12 +3,15 @@ namespace Vmap.Tests.Core;
 /// <summary>Regime: after start-up, alloc, free and purge allocate no managed memory at all.</summary>
 public sealed class ZeroAllocationTests
 {
-    [Fact]
-    public void Hundred_thousand_mixed_operations_allocate_zero_bytes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // zones: the cache fast path, refills, decay on every purge, drains
+    public void Hundred_thousand_mixed_operations_allocate_zero_bytes(bool zones)
     {
         var rig = new Rig(new VmapConfig
         {
             PageSize = 4096, SpanStart = 0x4000_0000, SpanSize = 1UL << 28, GuardPages = 1, MaxAreas = 8192, LazyMaxPages = 512, PurgeChunk = 8,
+            Zones = zones, Cores = 2, SizeClassLimit = 32,
         });
         rig.A.PurgeObserver = null;
         var live = new int[4096];
@@ -41,6 +44,8 @@ public sealed class ZeroAllocationTests
                     live[k] = live[--count];
                 }
                 if (i % 10_000 == 0) rig.A.Purge();
+                if (i % 7_000 == 0) rig.A.DrainCaches();
+                if (i % 3 == 0) rig.Sim.Cores.Bind(i % 2);
             }
             rig.A.GetStats(stats);
         }
@@ -51,6 +56,11 @@ public sealed class ZeroAllocationTests
         long after = GC.GetAllocatedBytesForCurrentThread();
         Assert.Equal(0, after - before);
         Assert.True(stats.Purges > 10, "the run must include purges");
+        if (zones)
+        {
+            Assert.True(stats.ZoneHits > 1000 && stats.ZoneRefills > 10 && stats.Drains > 5, "the run must use every zone path");
+        }
+        rig.Sim.Cores.Bind(0);
         rig.Check();
     }
 }

@@ -7,14 +7,18 @@ namespace Vmap.Tests.Lazy;
 public sealed class LazyPurgeTests
 {
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(300)]
-    [InlineData(4096)] // the whole span: purges only on overflow
-    public void Shadow_mmu_never_fires_and_accounting_holds_at_any_threshold(int lazyMax)
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    [InlineData(7, false)]
+    [InlineData(300, false)]
+    [InlineData(4096, false)] // the whole span: purges only on overflow
+    [InlineData(0, true)]
+    [InlineData(7, true)]
+    [InlineData(300, true)]
+    [InlineData(4096, true)]
+    public void Shadow_mmu_never_fires_and_accounting_holds_at_any_threshold(int lazyMax, bool zones)
     {
-        var rig = new Rig(Rig.Small(spanPages: 4096, guard: 1, lazyMaxPages: lazyMax));
+        var rig = new Rig(Rig.Small(spanPages: 4096, guard: 1, lazyMaxPages: lazyMax, cores: 2, zones: zones));
         var rnd = new Random(lazyMax);
         var live = new List<int>();
         int freed = 0;
@@ -27,12 +31,15 @@ public sealed class LazyPurgeTests
                 live.RemoveAt(k);
                 freed++;
             }
-            else if (rig.A.AllocPages(rnd.Next(1, 65), 1 << rnd.Next(0, 4), i, out int p) == Status.Ok)
+            else
             {
-                live.Add(p);
+                rig.Sim.Cores.Bind(i % 2); // zones: alternate the allocating core
+                if (rig.A.AllocPages(rnd.Next(1, 65), 1 << rnd.Next(0, 4), i, out int p) == Status.Ok) live.Add(p);
+                rig.Sim.Cores.Bind(0);
             }
         }
         rig.A.Purge();
+        rig.A.DrainCaches();
         rig.Check();
         Stats s = rig.Stats();
         Assert.Equal(0, s.LazyPages);
@@ -191,15 +198,17 @@ public sealed class LazyPurgeTests
         rig.Free(rig.Alloc(2)); // still usable after Stop: inline purges from now on
     }
 
-    [Fact]
-    public void Threads_near_a_full_span_never_see_no_memory_while_a_purge_would_make_room()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Threads_near_a_full_span_never_see_no_memory_while_a_purge_would_make_room(bool zones)
     {
         // 4 threads, each owning at most a quarter of the span. Every area is 8 pages with no
         // guard, so every area starts on a multiple of 8 and free space comes in whole 8-page
         // granules: fragmentation can never explain a failure, and with the live set always
         // below the span every allocation must succeed after (at worst) a purge.
         const int SpanPages = 2048, Threads = 4, Budget = SpanPages / Threads;
-        VmapConfig cfg = Rig.Small(spanPages: SpanPages, guard: 0, maxAreas: 8192, lazyMaxPages: 300, cores: Threads);
+        VmapConfig cfg = Rig.Small(spanPages: SpanPages, guard: 0, maxAreas: 8192, lazyMaxPages: 300, cores: Threads, zones: zones);
         cfg.PurgeChunk = 4;
         var rig = new Rig(cfg);
         var failures = new ConcurrentQueue<string>();
@@ -230,6 +239,7 @@ public sealed class LazyPurgeTests
         threads.ForEach(th => th.Join());
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
         rig.A.Purge();
+        rig.A.DrainCaches();
         rig.Check();
         Stats st = rig.Stats();
         Assert.Equal(0, st.PurgeOverlaps);

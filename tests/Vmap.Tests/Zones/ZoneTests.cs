@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+
+namespace Vmap.Tests.Zones;
+
+/// <summary>Regime: core zones on: the cache fast path, refills, cross-core frees, decay, drains and the drain mask.</summary>
+public sealed class ZoneTests
+{
+    private static Rig ZoneRig(int cores = 4, int spanPages = 4096, int guard = 1, int lazyMax = 64, int classLimit = 16, int maxAreas = 8192)
+    {
+        VmapConfig c = Rig.Small(spanPages, guard, maxAreas, lazyMax, cores);
+        c.Zones = true;
+        c.SizeClassLimit = classLimit;
+        c.PurgeChunk = 8;
+        return new Rig(c);
+    }
+
+    [Fact]
+    public void A_refill_caches_areas_and_the_next_allocations_of_the_class_skip_the_free_tree()
+    {
+        var rig = ZoneRig();
+        rig.Sim.Cores.Bind(1);
+        int first = rig.Alloc(2);
+        Stats s = rig.Stats();
+        Assert.Equal(1, s.ZoneRefills);
+        Assert.True(s.CachedAreas > 0, "the refill cached nothing");
+        int treeSections = s.TreeLock.Count;
+        var pages = Enumerable.Range(0, s.CachedAreas).Select(_ => rig.Alloc(2)).ToList();
+        s = rig.Stats();
+        Assert.Equal(pages.Count, s.ZoneHits);
+        Assert.Equal(treeSections + 1, s.TreeLock.Count); // only the stats snapshot took the free-tree lock
+        Assert.Equal(0, s.DrainMask & (1 << 1));           // the cache is empty again: bit cleared
+        Assert.DoesNotContain(first, pages);
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
+    [Fact]
+    public void An_unaligned_cached_area_stays_cached_and_the_request_goes_to_the_tree()
+    {
+        var rig = ZoneRig(guard: 0);
+        rig.Alloc(1);                                  // refill: class 1 now caches areas at pages 1, 2, ...
+        int cachedBefore = rig.Stats().CachedAreas;
+        Assert.True(cachedBefore > 0);
+        int p = rig.Alloc(1, align: 64);
+        Assert.Equal(0, p % 64);
+        Stats s = rig.Stats();
+        Assert.True(s.CachedAreas >= cachedBefore, "an unaligned cached area was lost or used");
+        rig.Check();
+    }
+
+    [Fact]
+    public void A_free_from_another_core_goes_to_the_owning_zone_and_comes_back_to_its_cache()
+    {
+        var rig = ZoneRig(lazyMax: 100_000);
+        rig.Sim.Cores.Bind(2);
+        int p = rig.Alloc(3);
+        rig.Sim.Cores.Bind(3);
+        rig.Free(p);                                  // another core frees core 2's area
+        Assert.Equal(0, rig.Stats().LiveAreas);
+        rig.A.Purge();
+        Stats s = rig.Stats();
+        Assert.True(s.PurgedToCaches >= 1, "the purge did not hand the area back to a zone cache");
+        Assert.NotEqual(0, s.DrainMask & (1 << 2));   // core 2's cache holds it
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Purges_decay_every_cache_by_a_quarter()
+    {
+        var rig = ZoneRig(cores: 2, lazyMax: 100_000, classLimit: 4);
+        rig.Sim.Cores.Bind(1);
+        var areas = Enumerable.Range(0, 16).Select(_ => rig.Alloc(1)).ToList();
+        foreach (int a in areas) rig.Free(a);
+        rig.A.Purge();                                 // back to core 1's class-1 cache (cap 16), then decayed
+        int afterFirst = rig.Stats().CachedAreas;
+        rig.Free(rig.Alloc(1));
+        rig.A.Purge();
+        int afterSecond = rig.Stats().CachedAreas;
+        Assert.True(afterSecond < afterFirst, $"cache did not decay: {afterFirst} then {afterSecond}");
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
+    [Fact]
+    public void When_space_runs_out_only_cores_that_cache_something_are_asked_to_drain()
+    {
+        var rig = ZoneRig(cores: 8, spanPages: 1024, guard: 0, lazyMax: 100_000, classLimit: 8);
+        foreach (int core in new[] { 2, 5 })
+        {
+            rig.Sim.Cores.Bind(core);
+            rig.Free(rig.Alloc(4));                    // refill leaves 4-page areas cached
+        }
+        rig.Sim.Cores.Bind(0);
+        rig.A.Purge();
+        Stats before = rig.Stats();
+        Assert.Equal((1 << 2) | (1 << 5), before.DrainMask);
+        int big = rig.Alloc(1024);                     // needs every page: purge, then drain
+        Assert.Equal(0, big);
+        Stats s = rig.Stats();
+        Assert.Equal(1, s.Drains);
+        Assert.Equal(2, s.DrainRequestsSent);
+        Assert.Equal(6, s.DrainRequestsSaved);
+        Assert.Equal(1, rig.Sim.Drain.Delivered(2));
+        Assert.Equal(0, rig.Sim.Drain.Delivered(3));
+        rig.Free(big);
+        rig.A.Purge();
+        rig.Check();
+    }
+
+    [Fact]
+    public void A_drain_that_times_out_fails_cleanly_and_loses_nothing()
+    {
+        var rig = ZoneRig(cores: 2, spanPages: 256, guard: 0, lazyMax: 100_000, classLimit: 8);
+        rig.Sim.Cores.Bind(1);
+        rig.Free(rig.Alloc(4));
+        rig.Sim.Cores.Bind(0);
+        rig.A.Purge();
+        rig.Sim.Drain.DeafMask = 1 << 1;
+        Assert.Equal(Status.DrainTimeout, rig.A.AllocPages(256, 1, 0, out int page));
+        Assert.Equal(-1, page);
+        Assert.Equal(1, rig.Stats().FailDrainTimeout);
+        rig.Check();
+        rig.Sim.Drain.DeafMask = 0;                    // the core answers again
+        Assert.Equal(0, rig.Alloc(256));
+        rig.Check();
+    }
+
+    [Fact]
+    public void The_drain_mask_is_never_stale_while_zones_fill_during_drains()
+    {
+        // Regime: three cores refill and free small areas while a fourth drains in a loop.
+        // At every quiescent point the mask must have a core's bit set exactly when its cache
+        // holds something (the validator checks it), so a drain can never skip cached space.
+        var rig = ZoneRig(cores: 4, spanPages: 8192, lazyMax: 32);
+        for (int round = 0; round < 5; round++)
+        {
+            using var stop = new CancellationTokenSource();
+            var fillers = Enumerable.Range(1, 3).Select(core => new Thread(() =>
+            {
+                rig.Sim.Cores.Bind(core);
+                var rnd = new Random(core * 31 + round);
+                var mine = new Queue<int>();
+                while (!stop.IsCancellationRequested)
+                {
+                    if (rig.A.AllocPages(rnd.Next(1, 9), 1, core, out int p) == Status.Ok) mine.Enqueue(p);
+                    if (mine.Count > 20) rig.A.FreePages(mine.Dequeue());
+                }
+                while (mine.Count > 0) rig.A.FreePages(mine.Dequeue());
+            })).ToList();
+            fillers.ForEach(t => t.Start());
+            for (int i = 0; i < 200; i++) Assert.Equal(Status.Ok, rig.A.DrainCaches());
+            stop.Cancel();
+            fillers.ForEach(t => t.Join());
+            rig.Check($"after round {round}");
+            Assert.Equal(Status.Ok, rig.A.DrainCaches());
+            Stats s = rig.Stats();
+            Assert.Equal(0, s.CachedAreas);
+            Assert.Equal(0, s.DrainMask);
+        }
+        rig.A.Purge();               // small lazy areas go back to their zones' caches...
+        rig.A.DrainCaches();         // ...and the drain returns them to the free tree
+        rig.Check();
+        Assert.Equal(rig.Stats().SpanPages, rig.Stats().FreePages);
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    [InlineData(4, 1)]
+    [InlineData(8, 0)]
+    public void Many_threads_on_many_cores_keep_every_invariant_and_every_page(int cores, int guard)
+    {
+        // Regime: one thread per logical core, mixed sizes and alignments, frees of other
+        // cores' areas, purges and drains; invariants checked at quiescent points.
+        var rig = ZoneRig(cores: cores, spanPages: 8192, guard: guard, lazyMax: 256, classLimit: 16);
+        var shared = new ConcurrentQueue<int>();
+        for (int phase = 0; phase < 4; phase++)
+        {
+            var threads = Enumerable.Range(0, cores).Select(core => new Thread(() =>
+            {
+                rig.Sim.Cores.Bind(core);
+                var rnd = new Random(1000 * phase + core);
+                for (int i = 0; i < 3000; i++)
+                {
+                    int r = rnd.Next(100);
+                    if (r < 50)
+                    {
+                        int pages = rnd.Next(100) < 80 ? rnd.Next(1, 17) : rnd.Next(17, 129);
+                        int align = rnd.Next(100) < 20 ? 1 << rnd.Next(1, 5) : 1;
+                        if (rig.A.AllocPages(pages, align, core, out int p) == Status.Ok) shared.Enqueue(p);
+                    }
+                    else if (r < 98)
+                    {
+                        if (shared.TryDequeue(out int p)) Assert.Equal(Status.Ok, rig.A.FreePages(p));
+                    }
+                    else if (r == 98) rig.A.Purge();
+                    else rig.A.DrainCaches();
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            rig.Check($"after phase {phase}");
+            rig.A.Purge();
+            Stats s = rig.Stats();
+            Assert.Equal(0, s.LazyPages);
+            Assert.Equal(s.SpanPages, s.FreePages + s.LivePages + s.GuardPages + s.CachedPages);
+        }
+        while (shared.TryDequeue(out int p)) rig.Free(p);
+        rig.A.Purge();
+        rig.A.DrainCaches();
+        rig.Check("at the end");
+        Stats end = rig.Stats();
+        Assert.Equal(end.SpanPages, end.FreePages);
+        Assert.Equal(1, end.FreeBlocks);
+        Assert.Equal(0, rig.Sim.Mmu.MappedPages);
+        Assert.Equal(0, rig.Sim.Mmu.StalePages());
+    }
+}

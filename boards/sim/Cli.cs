@@ -169,6 +169,63 @@ public static class Cli
             return 0;
         });
         bench.Subcommands.Add(purge);
+
+        var contention = new Command("contention", "fix_size and random_size of lib/test_vmalloc.c on 1, 2, 4 and 8 threads, zones off and on");
+        contention.Options.Add(json);
+        contention.Options.Add(runs);
+        var contentionIterations = new Option<int>("--iterations") { Description = "Iterations per thread (each: 2 allocs and 2 frees)", DefaultValueFactory = _ => 20_000 };
+        contention.Options.Add(contentionIterations);
+        contention.SetAction(r =>
+        {
+            VmapConfig config = LoadBoard("sim").ToConfig();
+            ContentionBench.Result res = ContentionBench.Run(config, Math.Max(1, r.GetValue(contentionIterations)), Math.Max(1, r.GetValue(runs)));
+            if (r.GetValue(json))
+            {
+                Measure.WriteJson(output, new Dictionary<string, object>
+                {
+                    ["scenario"] = "contention", ["threads"] = res.Threads,
+                    ["global_ns_per_op"] = res.GlobalNsPerOp.Select(v => Measure.R(v, 1)).ToArray(),
+                    ["zones_ns_per_op"] = res.ZonesNsPerOp.Select(v => Measure.R(v, 1)).ToArray(),
+                });
+            }
+            else
+            {
+                output.WriteLine("contention (ns per operation, each thread's time over its operations, best of " + r.GetValue(runs) + "):");
+                for (int i = 0; i < res.Threads.Length; i++)
+                {
+                    output.WriteLine($"  {res.Threads[i]} threads: global lock {res.GlobalNsPerOp[i],8:F1}   zones {res.ZonesNsPerOp[i],8:F1}   ({res.GlobalNsPerOp[i] / res.ZonesNsPerOp[i]:F2}x)");
+                }
+                output.WriteLine($"  zones, 2 threads / 1 thread: {res.ZonesNsPerOp[1] / res.ZonesNsPerOp[0]:F2}");
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(contention);
+
+        var drain = new Command("drain", "8 cores, a small span that runs out again and again, a few cores allocating at a time: drain requests sent and saved");
+        drain.Options.Add(json);
+        var phases = new Option<int>("--phases") { Description = "Phases (the active cores change every phase)", DefaultValueFactory = _ => 64 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
+        drain.Options.Add(phases);
+        drain.Options.Add(seed);
+        drain.SetAction(r =>
+        {
+            VmapConfig config = LoadBoard("sim").ToConfig();
+            DrainBench.Result res = DrainBench.Run(config, Math.Max(1, r.GetValue(phases)), r.GetValue(seed));
+            if (r.GetValue(json))
+            {
+                Measure.WriteJson(output, new Dictionary<string, object>
+                {
+                    ["scenario"] = "drain", ["cores"] = DrainBench.Cores, ["drains"] = res.Drains, ["requests_sent"] = res.RequestsSent,
+                    ["requests_saved"] = res.RequestsSaved, ["saved_pct"] = Measure.R(res.SavedPct, 1), ["spurious_enomem"] = res.SpuriousEnomem,
+                });
+            }
+            else
+            {
+                output.WriteLine($"drain: {DrainBench.Cores} cores, {res.Phases} phases, {res.Failures} allocations failed (span full), {res.Drains} drains; requests sent {res.RequestsSent}, saved {res.RequestsSaved} ({res.SavedPct:F1} %); spurious ENOMEM {res.SpuriousEnomem}");
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(drain);
         return bench;
     }
 

@@ -268,30 +268,36 @@ public sealed partial class Allocator : IDrainable
 
     /// <summary>
     /// When space has run out: under the drain gate (one drain at a time; later ones wait and
-    /// then find the caches empty), snapshot the drain mask in a short drain-lock section, ask
-    /// only the cores in it to drain, and wait for them. Returns true when any core was asked,
-    /// so the caller retries; <paramref name="timedOut"/> tells a core did not answer in time
-    /// (its cache stays intact and is drained by a later request).
+    /// then find the caches empty), snapshot the drain mask in a short drain-lock section,
+    /// drain this core's own cache directly, ask only the other cores in the mask to drain
+    /// (the cross-core requests seed 004 counts), and wait for them. Returns true when any
+    /// cache was drained or asked to, so the caller retries; <paramref name="timedOut"/> tells
+    /// a core did not answer in time (its cache stays intact for a later request).
     /// </summary>
     private bool DrainForSpace(out bool timedOut)
     {
         timedOut = false;
         if (!_zonesOn) return false;
+        int self = _cores.Current;
+        if (self >= _coreCount) self %= _coreCount;
         _drainGate.Enter();
         int mask;
+        int others;
         lock (_drainLock)
         {
             long t0 = _clock.Ticks;
             mask = _cacheMask;
-            int asked = BitCount(mask);
+            others = mask & ~(1 << self);
+            int asked = BitCount(others);
             _drains++;
             _drainRequestsSent += asked;
-            _drainRequestsSaved += _zones.Length - asked;
+            _drainRequestsSaved += _zones.Length - 1 - asked;
             _drainCs.Record(_clock.Ticks - t0);
         }
-        if (mask != 0)
+        if ((mask & (1 << self)) != 0) DrainCore(self);
+        if (others != 0)
         {
-            _board.Drain.Send(mask, this);
+            _board.Drain.Send(others, this);
             timedOut = !_board.Drain.WaitAll(_config.DrainTimeoutMs);
         }
         _drainGate.Exit();

@@ -73,9 +73,9 @@ public sealed class Stats
 
     /// <summary>Drains run because space ran out while cores cached areas.</summary>
     public int Drains;
-    /// <summary>Drain requests sent to cores in the drain mask.</summary>
+    /// <summary>Drain requests sent to other cores in the drain mask (a core drains its own cache itself).</summary>
     public int DrainRequestsSent;
-    /// <summary>Drain requests not sent because the core cached nothing.</summary>
+    /// <summary>Drain requests not sent to other cores because they cached nothing.</summary>
     public int DrainRequestsSaved;
     /// <summary>The drain mask when the snapshot was taken: a bit per core whose cache holds something.</summary>
     public int DrainMask;

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Vmap.Hal;
+using Vmap.Suite;
+#if BOARD_ESP32 || BOARD_ESP32S3 || BOARD_ESP32C3
+using Vmap.Hal.Esp32;
+#endif
+
+namespace Vmap.App;
+
+/// <summary>
+/// The firmware application: starts the allocator with a board profile on a HAL, runs the
+/// latency suite and prints the results in the <see cref="SuiteLog"/> format. The board runs it
+/// from <see cref="Program.Main"/> with the compiled-in profile; the simulated board's runner
+/// calls <see cref="Run"/> with a parsed profile, so <c>run --emit-log</c> prints exactly what
+/// the firmware prints.
+/// </summary>
+public static class FirmwareApp
+{
+    /// <summary>Operations per scenario on a board (the interpreter runs about 10^4 to 10^5 operations a second).</summary>
+    public const int BoardOps = 4000;
+
+    /// <summary>The allocator configuration of the compiled-in profile. Zones are on with more than one logical core.</summary>
+    public static VmapConfig CompiledConfig()
+    {
+        var c = new VmapConfig();
+        c.Cores = CompiledBoard.Cores;
+        c.PageSize = CompiledBoard.PageSize;
+        c.SpanStart = CompiledBoard.SpanStart;
+        c.SpanSize = CompiledBoard.SpanSize;
+        c.MaxAreas = CompiledBoard.MaxAreas;
+        c.GuardPages = CompiledBoard.GuardPages;
+        c.LazyMaxPages = CompiledBoard.LazyMaxPages;
+        c.PurgeChunk = CompiledBoard.PurgeChunk;
+        c.SizeClassLimit = CompiledBoard.SizeClassLimit;
+        c.CsBudgetMicros = CompiledBoard.CsBudgetMicros;
+        c.Zones = CompiledBoard.Cores > 1;
+        return c;
+    }
+
+    /// <summary>What <see cref="Program.Main"/> does: the suite with the compiled-in profile, printed to the debug output.</summary>
+    public static void RunOnBoard()
+    {
+        VmapConfig c = CompiledConfig();
+        long total = 0, free = 0, largest = 0;
+#if BOARD_ESP32 || BOARD_ESP32S3 || BOARD_ESP32C3
+        Board board = Esp32Board.Create(c.Cores, c.SpanPages);
+        Esp32Board.SpiRamInfo(out total, out free, out largest);
+#else
+        Board board = new Board(new TickClock(), new ThreadCores(c.Cores), new TableMmu(c.SpanPages), new InlineDrainRequests());
+#endif
+        Run(board, CompiledBoard.Name, c, CompiledBoard.FlushFixedMicros, CompiledBoard.FlushPerPageMicros,
+            LatencySuite.All(), BoardOps, 1, total, free, largest, new DebugSink(), null);
+    }
+
+    /// <summary>
+    /// Starts an allocator on <paramref name="board"/> with <paramref name="config"/>, runs
+    /// <paramref name="scenarios"/> for <paramref name="ops"/> operations each and prints the
+    /// results to <paramref name="sink"/>. Returns the results (null when the allocator refused
+    /// the configuration; the reason is printed as a VMAP ERROR line).
+    /// </summary>
+    public static ScenarioResult[] Run(Board board, string name, VmapConfig config, string flushFixedMicros, string flushPerPageMicros,
+        Scenario[] scenarios, int ops, int seed, long memTotal, long memFree, long memLargest, ILineSink sink, ISuiteProgress progress)
+    {
+        var a = new Allocator(board);
+        Status s = a.Start(config);
+        if (s != Status.Ok)
+        {
+            sink.WriteLine("VMAP ERROR " + (a.ConfigProblem == null ? StatusText.Describe(s) : a.ConfigProblem));
+            return null;
+        }
+        var log = new SuiteLog(sink);
+        log.Begin(name, config, a.LazyMaxPages, flushFixedMicros, flushPerPageMicros, ops, memTotal, memFree, memLargest);
+        var suite = new LatencySuite(a, board.Clock, LatencySuite.DefaultLiveCapacity);
+        var results = new ScenarioResult[scenarios.Length];
+        for (int i = 0; i < scenarios.Length; i++)
+        {
+            results[i] = suite.Run(scenarios[i], ops, seed + i);
+            log.Scenario(results[i]);
+            if (progress != null) progress.ScenarioDone(i, scenarios.Length, results[i]);
+        }
+        log.End();
+        a.Stop();
+        return results;
+    }
+
+    private sealed class DebugSink : ILineSink
+    {
+        public void WriteLine(string line) => Debug.WriteLine(line);
+    }
+}
+
+/// <summary>Told after each scenario (the host runner drives its progress bar with it).</summary>
+public interface ISuiteProgress
+{
+    /// <summary>Scenario <paramref name="index"/> of <paramref name="count"/> finished with <paramref name="result"/>.</summary>
+    void ScenarioDone(int index, int count, ScenarioResult result);
+}

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using Vmap.Sim.Bench;
 using Vmap.Sim.Boards;
 using Vmap.Sim.Trace;
@@ -12,7 +13,7 @@ namespace Vmap.Sim;
 public static class Cli
 {
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Run(string[] args) => Run(args, System.Console.Out, System.Console.Error);
 
     /// <summary>Runs the command line against the given writers (tests call this directly).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -28,7 +29,7 @@ public static class Cli
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UsageException or TraceException or ProfileException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is UsageException or TraceException or ProfileException or Report.LogException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine(e.Message);
             return 2;
@@ -39,6 +40,7 @@ public static class Cli
     {
         var root = new RootCommand("Vmap on the simulated board: the vmalloc address-space allocator for nanoFramework boards.");
         root.Subcommands.Add(RunVerb.Build(output));
+        root.Subcommands.Add(ReportVerb.Build(output));
         root.Subcommands.Add(BuildReplay(output, error));
         root.Subcommands.Add(BuildGenTrace(output));
         root.Subcommands.Add(BuildBench(output));
@@ -56,8 +58,8 @@ public static class Cli
         {
             var (config, _) = span.Resolve(r);
             Trace.Trace t = TraceParser.Parse(ReadFile(r.GetValue(trace)!), config.SpanSize, config.PageSize);
-            var buffered = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
-            TextWriter target = ReferenceEquals(output, Console.Out) ? buffered : output;
+            var buffered = new StreamWriter(System.Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
+            TextWriter target = ReferenceEquals(output, System.Console.Out) ? buffered : output;
             int exit = new Replay(config, target, error).Run(t);
             target.Flush();
             return exit;
@@ -227,6 +229,19 @@ public static class Cli
         });
         bench.Subcommands.Add(drain);
         return bench;
+    }
+
+    /// <summary>A Spectre console on <paramref name="output"/> (colours and live progress only on a real terminal).</summary>
+    internal static IAnsiConsole Console(TextWriter output)
+    {
+        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        return AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
     }
 
     internal static BoardProfile LoadBoard(string name)

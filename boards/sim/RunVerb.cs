@@ -1,67 +1,72 @@
 using System.CommandLine;
-using Vmap.Hal.Sim;
+using Spectre.Console;
+using Vmap.Sim.Report;
+using Vmap.Suite;
 
 namespace Vmap.Sim;
 
 /// <summary>
-/// <c>run</c>: a short built-in workload on the simulated board with a board's profile, then
-/// the allocator's state: counters, critical sections against the budget, and the listing.
+/// <c>run</c>: the on-device latency suite on the simulated board, with the board's profile and
+/// flush cost: a progress bar while it runs, then the results table, the critical-section
+/// chart and the verdict against the board's budget.
 /// </summary>
 public static class RunVerb
 {
+    public const int DefaultOps = 20_000;
+
     public static Command Build(TextWriter output)
     {
         var board = new Option<string>("--board") { Description = "Board profile (default: sim)", DefaultValueFactory = _ => "sim" };
-        var ops = new Option<int>("--ops") { Description = "Operations in the workload", DefaultValueFactory = _ => 200_000 };
+        var cores = new Option<int?>("--cores") { Description = "Logical cores (default: the profile's); zones are on with more than one" };
+        var scenario = new Option<string[]>("--scenario") { Description = "Scenarios to run (default: all): " + string.Join(", ", LatencySuite.All().Select(s => s.Name)), AllowMultipleArgumentsPerToken = true };
+        var ops = new Option<int>("--ops") { Description = "Operations per scenario", DefaultValueFactory = _ => DefaultOps };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("run", "Run a workload on the simulated board and show the allocator's state");
-        cmd.Options.Add(board);
-        cmd.Options.Add(ops);
-        cmd.Options.Add(seed);
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
+        var emit = new Option<FileInfo?>("--emit-log") { Description = "Also write the exact text the firmware application prints (input for report)" };
+        var cmd = new Command("run", "Run the on-device latency suite on the simulated board");
+        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, json, emit }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var profile = Cli.LoadBoard(r.GetValue(board)!);
-            VmapConfig config = profile.ToConfig();
-            config.Cores = 1;
-            var sim = SimBoard.For(config, profile.FlushFixedMicros, profile.FlushPerPageMicros);
-            var a = new Allocator(sim.Board);
-            if (a.Start(config) != Status.Ok) throw new UsageException(a.ConfigProblem ?? "start failed");
-            var rnd = new Random(r.GetValue(seed));
-            var live = new List<int>();
-            int n = Math.Max(1, r.GetValue(ops));
-            int maxPages = Math.Max(1, Math.Min(256, config.SpanPages / 64));
-            int enomem = 0;
-            for (int i = 0; i < n; i++)
+            int? coreCount = r.GetValue(cores);
+            if (coreCount is < 1 or > 32) throw new UsageException($"option --cores: {coreCount} is out of range 1..32");
+            VmapConfig config = SimSuite.Config(profile, coreCount);
+            Scenario[] scenarios = Select(r.GetValue(scenario));
+            int n = r.GetValue(ops);
+            if (n < 1) throw new UsageException("option --ops: must be at least 1");
+
+            IAnsiConsole console = Cli.Console(output);
+            SimSuite.Outcome outcome = null!;
+            console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask($"{profile.Name}: {scenarios.Length} scenarios", maxValue: scenarios.Length);
+                    outcome = SimSuite.Run(profile, config, scenarios, n, r.GetValue(seed), (i, count, res) =>
+                    {
+                        task.Description = $"{profile.Name}: {res.Name} done ({i + 1}/{count})";
+                        task.Increment(1);
+                    });
+                });
+            ResultsView.Render(console, outcome.Run, profile.CsBudgetMicros);
+            if (r.GetValue(emit) is FileInfo log)
             {
-                if (live.Count == 0 || rnd.Next(2) == 0)
-                {
-                    int align = rnd.Next(10) < 3 ? 1 << rnd.Next(1, 5) : 1;
-                    if (a.AllocPages(rnd.Next(1, maxPages + 1), align, i, out int p) == Status.Ok) live.Add(p);
-                    else enomem++;
-                }
-                else
-                {
-                    int k = rnd.Next(live.Count);
-                    a.FreePages(live[k]);
-                    live[k] = live[^1];
-                    live.RemoveAt(live.Count - 1);
-                }
+                File.WriteAllText(log.FullName, outcome.Log);
+                console.MarkupLine($"log: {Markup.Escape(log.FullName)}");
             }
-            var s = new Stats();
-            a.GetStats(s);
-            output.WriteLine($"board {profile.Name}: {profile.Note}");
-            output.WriteLine($"workload: {n} operations, {s.Allocs} allocs, {s.Frees} frees, {enomem} failed (no memory)");
-            output.WriteLine($"fits: full {s.Fits[0]}, left edge {s.Fits[1]}, right edge {s.Fits[2]}, no edge {s.Fits[3]}; preload refills {s.PreloadRefills}, hits {s.PreloadHits}, misses {s.PreloadMisses}");
-            output.WriteLine($"space: {s.LiveAreas} live areas ({s.LivePages} pages), {s.FreePages} free pages, largest free block {s.LargestFreeBlock} pages, {s.LazyPages} lazy pages (threshold {s.LazyMaxPages})");
-            output.WriteLine($"purges {s.Purges} ({s.PurgedAreas} areas, {s.PurgedPages} pages), flushes {s.Flushes}");
-            output.WriteLine($"critical sections: {s.TreeLock.Count}, longest {s.TreeLock.MaxMicros:F2} us, {s.TreeLock.OverBudget} over the {profile.CsBudgetMicros} us budget");
-            string? problem = a.Validate();
-            output.WriteLine(problem == null ? "invariants: all hold" : "invariants: BROKEN: " + problem);
-            string[] listing = a.VmallocInfo().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            output.WriteLine($"vmallocinfo ({listing.Length} areas, first 5):");
-            foreach (string line in listing.Take(5)) output.WriteLine("  " + line);
-            return problem == null ? 0 : 1;
+            if (r.GetValue(json) is FileInfo file)
+            {
+                File.WriteAllText(file.FullName, ResultsView.Json(outcome.Run, profile.CsBudgetMicros));
+                console.MarkupLine($"json: {Markup.Escape(file.FullName)}");
+            }
+            return ResultsView.Passed(outcome.Run, profile.CsBudgetMicros) ? 0 : 1;
         });
         return cmd;
+    }
+
+    internal static Scenario[] Select(string[]? names)
+    {
+        if (names == null || names.Length == 0) return LatencySuite.All();
+        return names.Select(name => LatencySuite.Find(name)
+            ?? throw new UsageException($"option --scenario: no scenario '{name}' (known: {string.Join(", ", LatencySuite.All().Select(s => s.Name))})")).ToArray();
     }
 }

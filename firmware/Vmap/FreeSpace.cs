@@ -84,21 +84,42 @@ internal sealed class FreeSpace
     }
 
     /// <summary>
+    /// Candidates (blocks big enough but badly aligned) the exact search rejects before it
+    /// falls back to the padded search. Bounds an aligned search to O(log n); raising it makes
+    /// the result the exact lowest fit in more fragmented spans, at up to this many extra
+    /// climbs per search.
+    /// </summary>
+    public const int MaxRejections = 32;
+
+    /// <summary>
     /// The lowest-address free block that can hold <paramref name="pages"/> pages starting on
     /// an <paramref name="align"/> boundary, or nil (Linux find_vmap_lowest_match).
     /// <para>
     /// The search prunes with the exact size, not size + align - 1: a block of exactly the
     /// requested size that happens to be aligned is a fit, and the padded size would skip it
-    /// (the trap of seed 002). The price is that a block big enough but badly aligned can be
-    /// visited and rejected; each rejection costs one climb, and only blocks shorter than
-    /// pages + align - 1 can be rejected.
+    /// (the trap of seed 002). The price is that blocks big enough but badly aligned are
+    /// visited and rejected, each at the cost of one climb; in a span fragmented into many
+    /// such blocks that would make the search linear. So after <see cref="MaxRejections"/>
+    /// rejections the search falls back to the padded size, which any block it finds fits
+    /// whatever its alignment: O(log n) always, and the exact lowest fit unless the span holds
+    /// more than MaxRejections misaligned candidates below it.
     /// </para>
     /// </summary>
     public int FindLowestFit(int pages, int align, int alignOffset)
     {
+        int found = FindLowestFit(pages, align, alignOffset, align == 1 ? int.MaxValue : MaxRejections, out bool gaveUp);
+        if (!gaveUp) return found;
+        long padded = (long)pages + align - 1;
+        return padded > int.MaxValue ? Nil : FindLowestFit((int)padded, 1, 0, int.MaxValue, out _);
+    }
+
+    private int FindLowestFit(int pages, int align, int alignOffset, int maxRejections, out bool gaveUp)
+    {
+        gaveUp = false;
         AreaTree tree = Tree;
         int n = tree.Root;
         if (tree.SubtreeMax(n) < pages) return Nil;
+        int rejected = 0;
         while (true)
         {
             // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree was rejected.
@@ -109,6 +130,11 @@ internal sealed class FreeSpace
                 continue;
             }
             if (Fits(n, pages, align, alignOffset)) return n;
+            if (_size[n] >= pages && ++rejected > maxRejections)
+            {
+                gaveUp = true;
+                return Nil;
+            }
             int r = _right[n];
             if (tree.SubtreeMax(r) >= pages)
             {
@@ -125,6 +151,11 @@ internal sealed class FreeSpace
                 n = p;
                 if (!fromLeft) continue;
                 if (Fits(n, pages, align, alignOffset)) return n;
+                if (_size[n] >= pages && ++rejected > maxRejections)
+                {
+                    gaveUp = true;
+                    return Nil;
+                }
                 r = _right[n];
                 if (tree.SubtreeMax(r) >= pages)
                 {

@@ -144,4 +144,34 @@ public sealed class FitTypeTests
         string[] lines = rig.A.VmallocInfo().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["0x40000000-0x40002000 8192 pages=2 core=0 tag=7", "0x40003000-0x40004000 4096 pages=1 core=0 tag=9"], lines);
     }
+
+    [Theory]
+    [InlineData(10, true)]   // few misaligned candidates: the exact lowest fit (the 4-page hole at 1024)
+    [InlineData(40, false)]  // more than MaxRejections: the padded search's block instead, still O(log n)
+    public void Aligned_search_is_exact_until_too_many_misaligned_candidates_then_falls_back_to_the_padded_size(int holes, bool exact)
+    {
+        // |k|hhhhh|kk|k|hhhhh|kk| ... |filler|4-page hole at 1024|k|  free tail  |
+        // Each h is a 5-page hole starting at 8i + 1: big enough for 4 pages, but its only
+        // 4-aligned start (8i + 4) leaves 2 pages: a candidate the exact search must reject.
+        var rig = new Rig(Rig.Small(spanPages: 4096, guard: 0, maxAreas: 4096, lazyMaxPages: 100_000));
+        var holesToFree = new List<int>();
+        for (int i = 0; i < holes; i++)
+        {
+            rig.Alloc(1);
+            holesToFree.Add(rig.Alloc(5));
+            rig.Alloc(2);
+        }
+        rig.Alloc(1024 - 8 * holes);                          // up to page 1024
+        int aligned = rig.Alloc(4);                           // [1024, 1028): an exactly fitting aligned hole
+        Assert.Equal(1024, aligned);
+        rig.Alloc(1);
+        foreach (int h in holesToFree) rig.Free(h);
+        rig.Free(aligned);
+        rig.A.Purge();
+        int got = rig.Alloc(4, align: 4);
+        if (exact) Assert.Equal(1024, got);
+        else Assert.True(got > 1024, $"expected the padded fallback above the holes, got {got}");
+        Assert.Equal(0, got % 4);
+        rig.Check();
+    }
 }

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Spectre.Console;
+using Vmap.Suite;
+
+namespace Vmap.Sim.Report;
+
+/// <summary>
+/// Renders a suite run the same way for <c>run</c> and <c>report</c>: a results table (one row
+/// per scenario), a bar chart of every critical section by duration, and the verdict against
+/// the budget.
+/// </summary>
+public static class ResultsView
+{
+    public static readonly string[] BucketLabels = Enumerable.Range(0, CsMeter.Buckets)
+        .Select(k => k == 0 ? "< 1 us" : k == CsMeter.Buckets - 1 ? $">= {1 << (k - 1)} us" : $"{1 << (k - 1)}-{(1 << k) - 1} us").ToArray();
+
+    /// <summary>True when every section stayed within the budget and every check passed.</summary>
+    public static bool Passed(SuiteRun run, int budgetMicros) =>
+        run.Scenarios.All(s => s.Problem == null && s.CsMaxNanos <= budgetMicros * 1000L);
+
+    public static void Render(IAnsiConsole console, SuiteRun run, int budgetMicros)
+    {
+        var h = run.Header.Fields;
+        console.MarkupLine($"[bold]board {Markup.Escape(run.Header.Board)}[/]: {h["cores"]} cores, page {h["page_size"]} B, span {h["span_size"]} B at {h["span_start"]}, " +
+            $"lazy_max_pages {h["lazy_max_pages"]}, purge_chunk {h["purge_chunk"]}, zones {(h["zones"] == "1" ? "on" : "off")}, flush {h["flush_fixed_us"]} us + {h["flush_per_page_us"]} us/page");
+
+        var table = new Table().Border(TableBorder.Rounded).Title("latency suite");
+        foreach (string c in new[] { "scenario", "ops", "ops/s", "failures", "purges", "flushes", "sections", "longest", "over budget", "check" })
+            table.AddColumn(new TableColumn(c).RightAligned());
+        table.Columns[0].LeftAligned();
+        foreach (ScenarioResult s in run.Scenarios)
+        {
+            bool over = s.CsMaxNanos > budgetMicros * 1000L;
+            table.AddRow(
+                Markup.Escape(s.Name), s.Ops.ToString("N0"), s.OpsPerSecond.ToString("N0"), s.Failures.ToString("N0"),
+                s.Purges.ToString("N0"), s.Flushes.ToString("N0"), s.CsCount.ToString("N0"),
+                (over ? "[red]" : "[green]") + Micros(s.CsMaxNanos) + "[/]",
+                s.CsOverBudget == 0 ? "0" : $"[red]{s.CsOverBudget:N0}[/]",
+                s.Problem == null ? "[green]ok[/]" : "[red]FAIL[/]");
+        }
+        console.Write(table);
+
+        var hist = new int[CsMeter.Buckets];
+        foreach (ScenarioResult s in run.Scenarios)
+            for (int i = 0; i < hist.Length; i++) hist[i] += s.Histogram[i];
+        int last = Array.FindLastIndex(hist, v => v > 0);
+        var chart = new BarChart().Label("critical sections by duration (log2 of the count)").Width(72);
+        for (int i = 0; i <= Math.Max(last, 0); i++)
+        {
+            bool overBudget = i > 0 && (1 << (i - 1)) >= budgetMicros;
+            // log scale: the sub-microsecond bucket holds millions, the tail a handful
+            chart.AddItem($"{BucketLabels[i]} ({hist[i]:N0})", hist[i] == 0 ? 0 : Math.Round(Math.Log2(hist[i] + 1), 1), overBudget ? Color.Red : Color.Green);
+        }
+        console.Write(chart);
+
+        long worst = run.Scenarios.Count == 0 ? 0 : run.Scenarios.Max(s => s.CsMaxNanos);
+        int overCount = run.Scenarios.Sum(s => s.CsOverBudget);
+        bool pass = Passed(run, budgetMicros);
+        string verdict = pass
+            ? $"[green]PASS[/]: the longest critical section took {Micros(worst)}, within the {budgetMicros} us budget"
+            : $"[red]FAIL[/]: {(overCount > 0 ? $"{overCount:N0} critical sections over the {budgetMicros} us budget (longest {Micros(worst)})" : "")}" +
+              $"{(run.Scenarios.Any(s => s.Problem != null) ? (overCount > 0 ? "; " : "") + "an invariant check failed" : "")}";
+        console.MarkupLine("verdict: " + verdict);
+        foreach (string note in run.Notes) console.MarkupLine("[red]note[/]: " + Markup.Escape(note));
+    }
+
+    /// <summary>The machine-readable form written by <c>run --json</c>.</summary>
+    public static string Json(SuiteRun run, int budgetMicros) => JsonSerializer.Serialize(new
+    {
+        board = run.Header.Board,
+        settings = run.Header.Fields,
+        budget_us = budgetMicros,
+        verdict = Passed(run, budgetMicros) ? "PASS" : "FAIL",
+        scenarios = run.Scenarios.Select(s => new
+        {
+            name = s.Name, ops = s.Ops, allocs = s.Allocs, frees = s.Frees, failures = s.Failures, purges = s.Purges, flushes = s.Flushes,
+            elapsed_us = s.ElapsedMicros, ops_per_s = s.OpsPerSecond, cs_count = s.CsCount, cs_max_ns = s.CsMaxNanos,
+            cs_over_budget = s.CsOverBudget, max_lazy_pages = s.MaxLazyPages, histogram = s.Histogram, check = s.Problem == null ? "ok" : "FAIL",
+        }),
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static string Micros(long nanos) => nanos < 10_000 ? $"{nanos / 1000.0:F2} us" : $"{nanos / 1000.0:F0} us";
+}

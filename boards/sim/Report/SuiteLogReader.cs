@@ -1,0 +1,147 @@
+using System.Globalization;
+using Vmap.Suite;
+
+namespace Vmap.Sim.Report;
+
+/// <summary>The BEGIN line of a results log: the board and its settings, as printed.</summary>
+public sealed record SuiteHeader(string Board, IReadOnlyDictionary<string, string> Fields)
+{
+    public int CsBudgetMicros => int.Parse(Fields["cs_budget_us"], CultureInfo.InvariantCulture);
+    public int Ops => int.Parse(Fields["ops"], CultureInfo.InvariantCulture);
+    public long SpanSize => long.Parse(Fields["span_size"], CultureInfo.InvariantCulture);
+    public int PageSize => int.Parse(Fields["page_size"], CultureInfo.InvariantCulture);
+}
+
+/// <summary>A parsed results block: header, one result per scenario, and the end line's verdict.</summary>
+public sealed record SuiteRun(SuiteHeader Header, IReadOnlyList<ScenarioResult> Scenarios, string Verdict, IReadOnlyList<string> Notes);
+
+/// <summary>A results log was rejected: <c>file:line: what</c>.</summary>
+public sealed class LogException(string path, int line, string what) : Exception($"{path}:{line}: {what}");
+
+/// <summary>
+/// Reads the results a board printed (<see cref="SuiteLog"/> format) out of a serial capture:
+/// lines that do not start with <c>VMAP </c> are ignored wherever they are (boot messages,
+/// debugger chatter); the last complete BEGIN..END block is the result. A block that is cut
+/// short or a malformed VMAP line is an error naming the line. Never throws anything else.
+/// </summary>
+public static class SuiteLogReader
+{
+    private static readonly string[] HeaderKeys =
+    [
+        "board", "cores", "page_size", "span_start", "span_size", "max_areas", "guard_pages", "lazy_max_pages", "purge_chunk",
+        "size_class_limit", "zones", "cs_budget_us", "flush_fixed_us", "flush_per_page_us", "ops", "mem_total", "mem_free", "mem_largest",
+    ];
+
+    private static readonly string[] ScenarioKeys =
+    [
+        "name", "ops", "allocs", "frees", "failures", "purges", "flushes", "elapsed_us", "ops_per_s", "cs_count", "cs_max_ns",
+        "cs_over_budget", "max_lazy_pages", "hist", "check",
+    ];
+
+    public static SuiteRun Parse(string text, string path)
+    {
+        string[] lines = text.Split('\n');
+        SuiteRun? last = null;
+        SuiteHeader? header = null;
+        int beginLine = 0;
+        var scenarios = new List<ScenarioResult>();
+        var notes = new List<string>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int n = i + 1;
+            string line = lines[i].TrimEnd('\r');
+            int at = line.IndexOf("VMAP ", StringComparison.Ordinal);
+            if (at < 0) continue;
+            line = line[at..]; // a capture may prefix lines with time stamps
+            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string kind = words.Length > 1 ? words[1] : "";
+            switch (kind)
+            {
+                case "BEGIN":
+                    if (header != null) throw new LogException(path, n, $"a new results block begins before the one from line {beginLine} ended");
+                    var fields = Fields(words, 2, HeaderKeys, path, n);
+                    foreach (string key in HeaderKeys.Where(k => k is not "board" and not "span_start" and not "flush_fixed_us" and not "flush_per_page_us"))
+                    {
+                        if (!long.TryParse(fields[key], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                            throw new LogException(path, n, $"{key}: '{fields[key]}' is not a whole number");
+                    }
+                    header = new SuiteHeader(fields["board"], fields);
+                    beginLine = n;
+                    scenarios = [];
+                    notes = [];
+                    break;
+                case "SCENARIO":
+                    if (header == null) throw new LogException(path, n, "a scenario line outside a results block (no VMAP BEGIN before it)");
+                    scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n), path, n));
+                    break;
+                case "NOTE":
+                    notes.Add(line[10..]);
+                    break;
+                case "END":
+                    if (header == null) throw new LogException(path, n, "an end line without a results block");
+                    var end = Fields(words, 2, ["scenarios", "over_budget", "verdict"], path, n);
+                    if (!int.TryParse(end["scenarios"], NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count != scenarios.Count)
+                        throw new LogException(path, n, $"the end line counts {end["scenarios"]} scenarios, the block has {scenarios.Count}");
+                    if (end["verdict"] is not ("PASS" or "FAIL")) throw new LogException(path, n, $"verdict '{end["verdict"]}' is neither PASS nor FAIL");
+                    last = new SuiteRun(header, scenarios, end["verdict"], notes);
+                    header = null;
+                    break;
+                case "ERROR":
+                    throw new LogException(path, n, "the firmware reported: " + line[11..]);
+                default:
+                    throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, NOTE, END or ERROR)");
+            }
+        }
+        if (header != null) throw new LogException(path, lines.Length, $"the results block that begins on line {beginLine} is cut short: no VMAP END line");
+        return last ?? throw new LogException(path, lines.Length, "no results block (no VMAP BEGIN ... VMAP END lines) in the log");
+    }
+
+    private static Dictionary<string, string> Fields(string[] words, int from, string[] keys, string path, int line)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = from; i < words.Length; i++)
+        {
+            int eq = words[i].IndexOf('=');
+            if (eq <= 0) throw new LogException(path, line, $"'{Clip(words[i])}' is not key=value");
+            string key = words[i][..eq];
+            if (!keys.Contains(key)) throw new LogException(path, line, $"unknown field '{Clip(key)}'");
+            if (!d.TryAdd(key, words[i][(eq + 1)..])) throw new LogException(path, line, $"field '{key}' appears twice");
+        }
+        foreach (string key in keys)
+        {
+            if (!d.ContainsKey(key)) throw new LogException(path, line, $"field '{key}' is missing (the line may be cut short)");
+        }
+        return d;
+    }
+
+    private static ScenarioResult Scenario(Dictionary<string, string> f, string path, int line)
+    {
+        long Num(string key) => long.TryParse(f[key], NumberStyles.None, CultureInfo.InvariantCulture, out long v)
+            ? v : throw new LogException(path, line, $"{key}: '{Clip(f[key])}' is not a whole number");
+        int Int(string key) => Num(key) <= int.MaxValue ? (int)Num(key) : throw new LogException(path, line, $"{key}: {f[key]} is too large");
+        string[] hist = f["hist"].Split(',');
+        if (hist.Length != CsMeter.Buckets) throw new LogException(path, line, $"hist has {hist.Length} buckets, expected {CsMeter.Buckets}");
+        var r = new ScenarioResult
+        {
+            Name = f["name"], Ops = Int("ops"), Allocs = Int("allocs"), Frees = Int("frees"), Failures = Int("failures"),
+            Purges = Int("purges"), Flushes = Int("flushes"), ElapsedMicros = Num("elapsed_us"), CsCount = Int("cs_count"),
+            CsMaxNanos = Num("cs_max_ns"), CsOverBudget = Int("cs_over_budget"), MaxLazyPages = Int("max_lazy_pages"),
+            Problem = f["check"] switch
+            {
+                "ok" => null,
+                "FAIL" => "the invariant check failed on the board",
+                _ => throw new LogException(path, line, $"check: '{Clip(f["check"])}' is neither ok nor FAIL"),
+            },
+        };
+        r.CsMaxMicros = r.CsMaxNanos / 1000;
+        for (int i = 0; i < hist.Length; i++)
+        {
+            if (!int.TryParse(hist[i], NumberStyles.None, CultureInfo.InvariantCulture, out r.Histogram[i]))
+                throw new LogException(path, line, $"hist: bucket {i} '{Clip(hist[i])}' is not a whole number");
+        }
+        if (Num("ops_per_s") != r.OpsPerSecond) throw new LogException(path, line, $"ops_per_s {f["ops_per_s"]} does not match ops and elapsed_us ({r.OpsPerSecond})");
+        return r;
+    }
+
+    private static string Clip(string s) => new(s.Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+}

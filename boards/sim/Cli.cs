@@ -41,6 +41,7 @@ public static class Cli
         var root = new RootCommand("Vmap on the simulated board: the vmalloc address-space allocator for nanoFramework boards.");
         root.Subcommands.Add(RunVerb.Build(output));
         root.Subcommands.Add(ReportVerb.Build(output));
+        root.Subcommands.Add(TuneVerb.Build(output));
         root.Subcommands.Add(BuildReplay(output, error));
         root.Subcommands.Add(BuildGenTrace(output));
         root.Subcommands.Add(BuildBench(output));

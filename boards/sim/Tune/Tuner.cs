@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text;
+using Vmap.Sim.Boards;
+using Vmap.Sim.Report;
+using Vmap.Suite;
+
+namespace Vmap.Sim.Tune;
+
+/// <summary>One point of the sweep: the suite's figures at one LazyMaxPages and PurgeChunk.</summary>
+public sealed record TunePoint(int LazyMaxPages, int PurgeChunk, double MaxCsMicros, double OpsPerSecond, double FlushesPer1000Frees, long MaxLazyPages)
+{
+    /// <summary>The chunk as shown to people: 0 is the unbounded single section.</summary>
+    public string ChunkLabel => PurgeChunk == 0 ? "unbounded" : PurgeChunk.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The lazy_max_pages / purge_chunk trade-off of seed 000, measured on the simulated board with
+/// the board's flush cost: a higher threshold batches more flushes (throughput) but holds more
+/// address space lazily and purges more at once; a smaller chunk bounds the longest section but
+/// takes the free-tree lock more often. The tuner picks the best throughput among the settings
+/// that keep every critical section within the budget and the lazily held space within a
+/// quarter of the span.
+/// </summary>
+public static class Tuner
+{
+    /// <summary>Chunks swept; 0 (one unbounded section, Linux 2016) is kept for comparison.</summary>
+    public static readonly int[] Chunks = [0, 1, 4, 16, 64];
+
+    /// <summary>Thresholds swept: doubling from a few pages up to the whole span, at most 8 values.</summary>
+    public static int[] LazyValues(int spanPages)
+    {
+        int low = Math.Max(1, Math.Min(4, spanPages / 16));
+        var values = new List<int>();
+        for (long v = low; v < spanPages; v *= 2) values.Add((int)v);
+        values.Add(spanPages);
+        while (values.Count > 8)
+        {
+            // Keep both ends; thin the middle.
+            values = values.Where((v, i) => i == 0 || i == values.Count - 1 || i % 2 == 0).ToList();
+        }
+        return values.Distinct().ToArray();
+    }
+
+    /// <summary>Runs the suite at one point.</summary>
+    public static TunePoint Measure(BoardProfile profile, int lazy, int chunk, int ops, int seed)
+    {
+        VmapConfig config = SimSuite.Config(profile, null);
+        config.LazyMaxPages = lazy;
+        config.PurgeChunk = chunk;
+        SuiteRun run = SimSuite.Run(profile, config, LatencySuite.All(), ops, seed).Run;
+        double seconds = run.Scenarios.Sum(s => s.ElapsedMicros) / 1e6;
+        long frees = run.Scenarios.Sum(s => (long)s.Frees);
+        return new TunePoint(lazy, chunk,
+            run.Scenarios.Max(s => s.CsMaxNanos) / 1000.0,
+            seconds > 0 ? run.Scenarios.Sum(s => (long)s.Ops) / seconds : 0,
+            frees > 0 ? run.Scenarios.Sum(s => (long)s.Flushes) * 1000.0 / frees : 0,
+            run.Scenarios.Max(s => (long)s.MaxLazyPages));
+    }
+
+    /// <summary>
+    /// Picks the point with the best throughput among those within the budget and holding at
+    /// most a quarter of the span lazily (ties: the shorter longest section), and explains the
+    /// choice in one paragraph. Null when no point qualifies.
+    /// </summary>
+    public static (TunePoint? Best, string Why) Choose(IReadOnlyList<TunePoint> points, int budgetMicros, int spanPages, int pageSize)
+    {
+        long lazyCap = spanPages / 4;
+        var eligible = points.Where(p => p.MaxCsMicros <= budgetMicros && p.MaxLazyPages <= lazyCap).ToList();
+        int overBudget = points.Count(p => p.MaxCsMicros > budgetMicros);
+        int tooLazy = points.Count(p => p.MaxCsMicros <= budgetMicros && p.MaxLazyPages > lazyCap);
+        if (eligible.Count == 0)
+        {
+            TunePoint fastest = points.MinBy(p => p.MaxCsMicros)!;
+            return (null, $"No setting keeps every critical section within {budgetMicros} us and the lazily held space within a quarter of the span " +
+                $"({Bytes(lazyCap * pageSize)}): {overBudget} of {points.Count} settings went over the budget and {tooLazy} held too much. " +
+                $"The shortest longest section was {fastest.MaxCsMicros:F1} us (lazy_max_pages {fastest.LazyMaxPages}, purge_chunk {fastest.ChunkLabel}); " +
+                "raise the budget or lower the flush cost, and keep the profile as it is.");
+        }
+        TunePoint best = eligible.OrderByDescending(p => p.OpsPerSecond).ThenBy(p => p.MaxCsMicros).First();
+        TunePoint? unbounded = points.Where(p => p.PurgeChunk == 0 && p.LazyMaxPages == best.LazyMaxPages).FirstOrDefault();
+        var why = new StringBuilder();
+        why.Append($"lazy_max_pages {best.LazyMaxPages} with purge_chunk {best.ChunkLabel} gives the best throughput ({best.OpsPerSecond:N0} ops/s) ");
+        why.Append($"of the {eligible.Count} settings (of {points.Count}) that keep every critical section within {budgetMicros} us ");
+        why.Append($"and hold at most a quarter of the span lazily ({Bytes(lazyCap * pageSize)}): its longest section is {best.MaxCsMicros:F1} us, ");
+        why.Append($"it flushes {best.FlushesPer1000Frees:F1} times per 1 000 frees and holds up to {Bytes(best.MaxLazyPages * pageSize)} lazily. ");
+        if (overBudget > 0) why.Append($"{overBudget} settings went over the budget");
+        if (unbounded != null && unbounded.MaxCsMicros > budgetMicros) why.Append($" (one unbounded purge section took {unbounded.MaxCsMicros:F1} us at this threshold)");
+        if (overBudget > 0) why.Append(". ");
+        if (tooLazy > 0) why.Append($"{tooLazy} more were fast enough but held too much address space lazily. ");
+        why.Append("Higher thresholds batch more flushes but hold more space and purge more at once; smaller chunks bound the sections at the price of more lock round trips.");
+        return (best, why.ToString());
+    }
+
+    /// <summary>An SVG with four panels (longest section, throughput, flushes per 1 000 frees, lazily held pages) against lazy_max_pages, one line per chunk.</summary>
+    public static string Svg(IReadOnlyList<TunePoint> points, TunePoint? best, int budgetMicros, string board)
+    {
+        string[] colors = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
+        (string Title, Func<TunePoint, double> Value, double? Line)[] panels =
+        [
+            ("longest critical section (us)", p => p.MaxCsMicros, budgetMicros),
+            ("throughput (ops/s)", p => p.OpsPerSecond, null),
+            ("flushes per 1 000 frees", p => p.FlushesPer1000Frees, null),
+            ("lazily held pages (max)", p => p.MaxLazyPages, null),
+        ];
+        const int W = 420, H = 260, Pad = 50;
+        var lazies = points.Select(p => p.LazyMaxPages).Distinct().OrderBy(v => v).ToList();
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{2 * W}\" height=\"{2 * H + 40}\" font-family=\"sans-serif\" font-size=\"11\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"20\" font-size=\"14\">vmap tune: board {Escape(board)}, lazy_max_pages (log scale) against the suite's figures</text>\n");
+        for (int k = 0; k < panels.Length; k++)
+        {
+            var (title, value, line) = panels[k];
+            double ox = (k % 2) * W, oy = 30 + (k / 2) * H;
+            double max = Math.Max(points.Max(value), line ?? 0) * 1.1;
+            if (max <= 0) max = 1;
+            double X(int lazy) => ox + Pad + (lazies.Count == 1 ? 0 : lazies.IndexOf(lazy) * (W - 2 * Pad) / (double)(lazies.Count - 1));
+            double Y(double v) => oy + H - Pad - v / max * (H - 2 * Pad);
+            sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{ox + Pad}\" y=\"{oy + Pad}\" width=\"{W - 2 * Pad}\" height=\"{H - 2 * Pad}\" fill=\"none\" stroke=\"#999\"/>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + Pad}\" y=\"{oy + Pad - 8}\">{Escape(title)} (max {max / 1.1:G4})</text>\n");
+            foreach (int lazy in lazies)
+                sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(lazy)}\" y=\"{oy + H - Pad + 14}\" text-anchor=\"middle\">{lazy}</text>\n");
+            if (line is double l)
+                sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ox + Pad}\" x2=\"{ox + W - Pad}\" y1=\"{Y(l)}\" y2=\"{Y(l)}\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/><text x=\"{ox + W - Pad}\" y=\"{Y(l) - 3}\" text-anchor=\"end\" fill=\"#d62728\">budget</text>\n");
+            for (int c = 0; c < Chunks.Length; c++)
+            {
+                var series = points.Where(p => p.PurgeChunk == Chunks[c]).OrderBy(p => p.LazyMaxPages).ToList();
+                if (series.Count == 0) continue;
+                string pts = string.Join(' ', series.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.LazyMaxPages):F1},{Y(value(p)):F1}")));
+                sb.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{pts}\" fill=\"none\" stroke=\"{colors[c % colors.Length]}\" stroke-width=\"1.5\"/>\n");
+                if (k == 0) sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + W - Pad + 4}\" y=\"{oy + Pad + 12 * (c + 1)}\" fill=\"{colors[c % colors.Length]}\">chunk {series[0].ChunkLabel}</text>\n");
+            }
+            if (best != null)
+                sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(best.LazyMaxPages)}\" cy=\"{Y(value(best))}\" r=\"5\" fill=\"none\" stroke=\"black\" stroke-width=\"2\"/>\n");
+        }
+        sb.Append("</svg>\n");
+        return sb.ToString();
+    }
+
+    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    public static string Bytes(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):F1} MiB" : $"{bytes / 1024.0:F0} KiB";
+}

@@ -1,0 +1,119 @@
+using Vmap.Sim.Report;
+
+namespace Vmap.Tests.Runner;
+
+/// <summary>Regime: the results log the firmware prints, through run --emit-log and report.</summary>
+public sealed class ReportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vmap-report").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Exit, string Out, string Err) Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int exit = Vmap.Sim.Cli.Run(args, o, e);
+        return (exit, o.ToString(), e.ToString());
+    }
+
+    private string EmitEsp32Log()
+    {
+        string log = Path.Combine(_dir, "esp32.log");
+        var (exit, _, err) = Cli("run", "--board", "esp32", "--ops", "400", "--emit-log", log);
+        Assert.True(exit == 0, err);
+        return log;
+    }
+
+    [Fact]
+    public void Emit_then_report_gives_the_same_figures()
+    {
+        string log = Path.Combine(_dir, "esp32.log");
+        var (exit, runOut, err) = Cli("run", "--board", "esp32", "--ops", "400", "--emit-log", log);
+        Assert.True(exit == 0, err);
+        var (rexit, reportOut, rerr) = Cli("report", log);
+        Assert.True(rexit == 0, rerr);
+        // The same table, chart and verdict: run's output is report's plus the line naming the log file.
+        string runBody = string.Join('\n', runOut.Split('\n').Where(l => !l.StartsWith("log: ")));
+        Assert.Equal(runBody, reportOut);
+        Assert.Contains("latency suite", reportOut);
+        Assert.Contains("critical sections by duration", reportOut);
+        Assert.Contains("verdict:", reportOut);
+
+        // And the parsed figures equal what the log's lines say.
+        SuiteRun run = SuiteLogReader.Parse(File.ReadAllText(log), log);
+        Assert.Equal("esp32", run.Header.Board);
+        Assert.Equal(8, run.Scenarios.Count);
+        string fixSize = File.ReadAllLines(log).Single(l => l.StartsWith("VMAP SCENARIO name=fix_size "));
+        var s = run.Scenarios[0];
+        Assert.Contains($" ops={s.Ops} allocs={s.Allocs} frees={s.Frees} ", fixSize);
+        Assert.Contains($" cs_max_ns={s.CsMaxNanos} ", fixSize);
+    }
+
+    [Fact]
+    public void Garbage_around_the_block_is_ignored()
+    {
+        string log = EmitEsp32Log();
+        string text = "ets Jun  8 2016 00:22:57\r\nrst:0x1 (POWERON_RESET)\nI (31) boot: ESP-IDF v5.1\n"
+            + string.Join("\n", File.ReadAllLines(log).Select((l, i) => i % 2 == 0 ? "[00:01:0" + i % 10 + "] " + l : l))
+            + "\nnanoFramework: ready\n\u0000\u00ff garbage\n";
+        string noisy = Path.Combine(_dir, "noisy.log");
+        File.WriteAllText(noisy, text);
+        var (exit, output, err) = Cli("report", noisy);
+        Assert.True(exit == 0, err);
+        Assert.Contains("board esp32", output);
+    }
+
+    [Theory]
+    [InlineData("truncate", "cut short: no VMAP END line")]
+    [InlineData("drop-field", "field 'cs_max_ns' is missing")]
+    [InlineData("bad-number", "elapsed_us: 'soon' is not a whole number")]
+    [InlineData("bad-hist", "hist has 3 buckets")]
+    [InlineData("unknown-line", "unknown VMAP line 'BOGUS'")]
+    [InlineData("empty", "no results block")]
+    public void A_broken_block_is_an_error_naming_the_line(string damage, string what)
+    {
+        string[] lines = File.ReadAllLines(EmitEsp32Log());
+        int target = Array.FindIndex(lines, l => l.StartsWith("VMAP SCENARIO name=random_size "));
+        switch (damage)
+        {
+            case "truncate": lines = lines[..(target + 1)]; break;
+            case "drop-field": lines[target] = System.Text.RegularExpressions.Regex.Replace(lines[target], @" cs_max_ns=\d+", ""); break;
+            case "bad-number": lines[target] = System.Text.RegularExpressions.Regex.Replace(lines[target], @"elapsed_us=\d+", "elapsed_us=soon"); break;
+            case "bad-hist": lines[target] = System.Text.RegularExpressions.Regex.Replace(lines[target], @"hist=[0-9,]+", "hist=1,2,3"); break;
+            case "unknown-line": lines[target] = "VMAP BOGUS x=1"; break;
+            case "empty": lines = ["nothing to see here"]; break;
+        }
+        string broken = Path.Combine(_dir, "broken.log");
+        File.WriteAllText(broken, string.Join('\n', lines));
+        var (exit, output, err) = Cli("report", broken);
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Contains(what, err);
+        int expectedLine = damage switch { "truncate" => lines.Length, "empty" => 1, _ => target + 1 };
+        Assert.StartsWith($"{broken}:{expectedLine}: ", err);
+    }
+
+    [Fact]
+    public void Report_can_judge_against_another_boards_budget()
+    {
+        var (exit, output, _) = Cli("report", EmitEsp32Log(), "--board", "stm32f769");
+        Assert.Equal(0, exit);
+        Assert.Contains("judged against 'stm32f769'", output);
+        Assert.Contains("200 us budget", output);
+    }
+
+    [Fact]
+    public void Run_rejects_bad_options_with_one_line()
+    {
+        var (exit, _, err) = Cli("run", "--scenario", "nosuch");
+        Assert.Equal(2, exit);
+        Assert.Contains("no scenario 'nosuch'", err);
+        (exit, _, err) = Cli("run", "--board", "nosuch");
+        Assert.Equal(2, exit);
+        Assert.Contains("no such board", err);
+        (exit, _, err) = Cli("run", "--ops", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("--ops", err);
+    }
+}

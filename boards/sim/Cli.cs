@@ -42,6 +42,7 @@ public static class Cli
         root.Subcommands.Add(RunVerb.Build(output));
         root.Subcommands.Add(ReportVerb.Build(output));
         root.Subcommands.Add(TuneVerb.Build(output));
+        root.Subcommands.Add(SoakVerb.Build(output));
         root.Subcommands.Add(BuildReplay(output, error));
         root.Subcommands.Add(BuildGenTrace(output));
         root.Subcommands.Add(BuildBench(output));

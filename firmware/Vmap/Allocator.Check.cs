@@ -11,6 +11,7 @@ public sealed partial class Allocator
     /// </summary>
     public void GetStats(Stats s)
     {
+        if (s == null) throw new System.ArgumentNullException("s");
         if (!_started) return;
         long tps = _clock.TicksPerSecond;
         if (s.TreeLock == null)
@@ -71,6 +72,9 @@ public sealed partial class Allocator
         s.FailInvalid = _failInvalid;
         s.FailNotAnArea = _failNotAnArea;
         s.FailDrainTimeout = _failDrainTimeout;
+        s.FailFlush = _failFlush;
+        s.FlushFailures = _flushFailures;
+        s.InjectedPoolFaults = _pool.InjectedFaults;
         s.LazyPages = LazyPages;
         s.LazyMaxPages = _lazyMaxPages;
         s.SpanPages = _spanPages;

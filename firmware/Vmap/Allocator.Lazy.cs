@@ -27,6 +27,7 @@ public sealed partial class Allocator
     private long _flushedPages;
     private long _maxPurgeTicks;
     private int _purgeOverlaps;
+    private int _flushFailures;   // purge gate
 
     // Purges and drains that gave space back so far; only grows (Interlocked). An allocation
     // compares it before and after its purge or drain to tell whether space can have grown.
@@ -90,8 +91,14 @@ public sealed partial class Allocator
         else if (_purgeGate.TryEnter())
         {
             // Threshold purge: only if none runs; the running one will take this area too.
-            PurgeHoldingGate();
-            _purgeGate.Exit();
+            try
+            {
+                PurgeHoldingGate();
+            }
+            finally
+            {
+                _purgeGate.Exit();
+            }
         }
     }
 
@@ -108,18 +115,34 @@ public sealed partial class Allocator
 
     /// <summary>
     /// Purges the lazy backlog now, waiting first for a purge that is already running
-    /// (Linux purge_vmap_area_lazy). Returns when every area freed before the call is back.
+    /// (Linux purge_vmap_area_lazy). Returns when every area freed before the call is back,
+    /// or <see cref="Status.FlushFailed"/> when the MMU's flush failed: the backlog is then
+    /// still queued, whole, for the next purge.
     /// </summary>
-    public void Purge()
+    public Status Purge()
     {
-        if (!_started) return;
+        if (!_started) return Status.NotStarted;
+        int failures = _flushFailures;
         PurgeAndWait();
+        return _flushFailures == failures ? Status.Ok : Status.FlushFailed;
     }
 
     /// <summary>Purges after any running purge and after every free in flight has reached its lazy list.</summary>
     private void PurgeAndWait()
     {
         _purgeGate.Enter();
+        try
+        {
+            WaitForTransitsAndPurge();
+        }
+        finally
+        {
+            _purgeGate.Exit();
+        }
+    }
+
+    private void WaitForTransitsAndPurge()
+    {
         // A free that has left the busy tree but not yet reached the lazy list (or a refill or
         // drain between the tree and a cache) holds space no purge or drain can see; it is a
         // few instructions away from landing, so wait for it rather than report no memory for
@@ -129,7 +152,6 @@ public sealed partial class Allocator
             while (Interlocked.CompareExchange(ref _zones[i].InTransit, 0, 0) != 0) Thread.Sleep(0);
         }
         PurgeHoldingGate();
-        _purgeGate.Exit();
     }
 
     /// <summary>
@@ -184,8 +206,19 @@ public sealed partial class Allocator
             return false;
         }
 
-        // 3.
-        _mmu.FlushTlb(low, high - low);
+        // 3. A flush that fails leaves the translations possibly cached: nothing may be handed
+        //    back. The whole batch returns to the lazy lists, unchanged, for the next purge.
+        try
+        {
+            _mmu.FlushTlb(low, high - low);
+        }
+        catch (System.Exception)
+        {
+            Requeue(list);
+            _flushFailures++;
+            Interlocked.Decrement(ref _purgesRunning);
+            return false;
+        }
         _flushes++;
         _flushedPages += high - low;
 
@@ -204,6 +237,25 @@ public sealed partial class Allocator
         IPurgeObserver observer = PurgeObserver;
         if (observer != null) observer.OnPurge(areas, pages, AddressOf(low), AddressOf(high));
         return true;
+    }
+
+    /// <summary>Puts a taken batch back on the lazy lists of the zones the areas belong to (their counts never left).</summary>
+    private void Requeue(int list)
+    {
+        int[] next = _pool.Next;
+        while (list != Nil)
+        {
+            int following = next[list];
+            Zone z = _zones[_zonesOn ? _pool.Prev[list] : 0];
+            int head;
+            do
+            {
+                head = z.LazyHead;
+                next[list] = head;
+            }
+            while (Interlocked.CompareExchange(ref z.LazyHead, list, head) != head);
+            list = following;
+        }
     }
 
     /// <summary>
@@ -310,8 +362,14 @@ public sealed partial class Allocator
             // A threshold purge: if an allocation's purge runs already, it takes the backlog.
             if (LazyPages > _lazyMaxPages && _purgeGate.TryEnter())
             {
-                PurgeHoldingGate();
-                _purgeGate.Exit();
+                try
+                {
+                    PurgeHoldingGate();
+                }
+                finally
+                {
+                    _purgeGate.Exit();
+                }
             }
         }
     }

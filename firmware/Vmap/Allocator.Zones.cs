@@ -327,6 +327,17 @@ public sealed partial class Allocator : IDrainable
         return timedOut ? Status.DrainTimeout : Status.Ok;
     }
 
+    /// <summary>
+    /// Fault injection for tests and soak runs: after <paramref name="after"/> more record
+    /// takes, the next <paramref name="takes"/> find the pool empty, wherever they happen (a
+    /// preload refill, a busy record, a cache refill).
+    /// </summary>
+    public void InjectPoolDry(int after, int takes)
+    {
+        if (!_started) return;
+        lock (_treeLock) _pool.InjectDry(after, takes);
+    }
+
     /// <summary>The drain mask now: a bit per core whose cache holds something.</summary>
     public int DrainMask => _cacheMask;
 }

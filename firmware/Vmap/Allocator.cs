@@ -67,10 +67,12 @@ public sealed partial class Allocator
     private int _failInvalid;
     private int _failNotAnArea;
     private int _failDrainTimeout;
+    private int _failFlush;
 
     /// <summary>Creates an allocator on <paramref name="board"/>; call <see cref="Start"/> before use.</summary>
     public Allocator(Board board)
     {
+        if (board == null) throw new System.ArgumentNullException("board");
         _board = board;
         _clock = board.Clock;
         _cores = board.Cores;
@@ -183,6 +185,7 @@ public sealed partial class Allocator
 
         // 1.
         int progress = _returns;
+        int flushFailures = _flushFailures;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
 
         // 2. and 3. Space comes back from the lazy lists after a purge, and (zones on) from
@@ -208,13 +211,33 @@ public sealed partial class Allocator
                 Interlocked.Increment(ref _failDrainTimeout);
                 return Status.DrainTimeout;
             }
+            if (_flushFailures != flushFailures)
+            {
+                Interlocked.Increment(ref _failFlush);
+                return Status.FlushFailed;
+            }
             if (s == Status.NoRecords) Interlocked.Increment(ref _failNoRecords);
             else Interlocked.Increment(ref _failNoSpace);
             return s;
         }
 
-        // 4.
-        _mmu.Map(page, pages);
+        // 4. A map that fails leaves the range reserved but unusable: hand it back (as a lazy
+        //    area: the flush before its reuse is harmless) and let the caller see the failure.
+        try
+        {
+            _mmu.Map(page, pages);
+        }
+        catch (System.Exception)
+        {
+            Zone z;
+            int area = UnlinkBusy(page, out z);
+            if (area != Nil)
+            {
+                QueueLazy(z, area, pages);
+                Interlocked.Decrement(ref z.InTransit);
+            }
+            throw;
+        }
         return Status.Ok;
     }
 
@@ -352,7 +375,16 @@ public sealed partial class Allocator
         int pages = _pool.Size[area] - _guard;
         try
         {
-            _mmu.Unmap(page, pages);
+            try
+            {
+                _mmu.Unmap(page, pages);
+            }
+            catch (System.Exception)
+            {
+                // The translations may still be live: the area stays allocated, the free failed.
+                RelinkBusy(z, area);
+                throw;
+            }
             QueueLazy(z, area, pages);
         }
         finally
@@ -396,6 +428,21 @@ public sealed partial class Allocator
             z.Cs.Record(_clock.Ticks - t0);
         }
         return area;
+    }
+
+    /// <summary>Undoes <see cref="UnlinkBusy"/> after a failed unmap: the area is busy again, as before the call.</summary>
+    private void RelinkBusy(Zone z, int area)
+    {
+        lock (z.Lock)
+        {
+            long t0 = _clock.Ticks;
+            _pool.SetState(area, AreaPool.BusyState);
+            z.Busy.Insert(area);
+            z.Frees--;
+            z.LiveAreas++;
+            z.LivePages += _pool.Size[area] - _guard;
+            z.Cs.Record(_clock.Ticks - t0);
+        }
     }
 
     private Status Refuse(Status s)

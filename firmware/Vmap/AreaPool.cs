@@ -84,9 +84,41 @@ internal sealed class AreaPool
     /// <summary>Sets the state bits of <paramref name="h"/> (0, <see cref="FreeState"/> or <see cref="BusyState"/>).</summary>
     public void SetState(int h, int state) => ParentColor[h] = (ParentColor[h] & ~StateMask) | state;
 
+    // Fault injection (tests and soak): after _dryAfter more takes, the next _dryFor takes fail
+    // as if the pool were empty. Free-tree lock.
+    private int _dryAfter = -1;
+    private int _dryFor;
+
+    /// <summary>Takes the fault injection refused.</summary>
+    public int InjectedFaults;
+
+    /// <summary>Makes the pool look empty for <paramref name="takes"/> takes after <paramref name="after"/> more. Free-tree lock.</summary>
+    public void InjectDry(int after, int takes)
+    {
+        _dryAfter = after;
+        _dryFor = takes;
+    }
+
     /// <summary>Takes a record, or returns <see cref="Nil"/> when the pool is empty. Caller holds the free-tree lock.</summary>
     public int TakeLocked()
     {
+        if (_dryAfter >= 0)
+        {
+            if (_dryAfter > 0)
+            {
+                _dryAfter--;
+            }
+            else if (_dryFor > 0)
+            {
+                _dryFor--;
+                InjectedFaults++;
+                return Nil;
+            }
+            else
+            {
+                _dryAfter = -1;
+            }
+        }
         int h = _freeHead;
         if (h != Nil)
         {

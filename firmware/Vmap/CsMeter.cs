@@ -29,6 +29,9 @@ public sealed class CsMeter
     /// <summary>Sections longer than the budget.</summary>
     public int OverBudget;
 
+    /// <summary>Sections the clock measured as negative (it went backwards); counted as 0.</summary>
+    public int ClockAnomalies;
+
     /// <summary>Section counts per bucket (see the class remarks).</summary>
     public readonly int[] Histogram = new int[Buckets];
 
@@ -56,6 +59,12 @@ public sealed class CsMeter
     /// <summary>Records one section of <paramref name="ticks"/>. Caller still holds the lock.</summary>
     public void Record(long ticks)
     {
+        if (ticks < 0)
+        {
+            // The clock went backwards (a jumping clock): the section's length is unknown.
+            ClockAnomalies++;
+            ticks = 0;
+        }
         Count++;
         if (ticks > MaxTicks) MaxTicks = ticks;
         if (ticks > _budgetTicks) OverBudget++;
@@ -71,6 +80,7 @@ public sealed class CsMeter
         into.Count = Count;
         into.MaxTicks = MaxTicks;
         into.OverBudget = OverBudget;
+        into.ClockAnomalies = ClockAnomalies;
         System.Array.Copy(Histogram, into.Histogram, Buckets);
     }
 
@@ -80,6 +90,7 @@ public sealed class CsMeter
         Count = 0;
         MaxTicks = 0;
         OverBudget = 0;
+        ClockAnomalies = 0;
         System.Array.Clear(Histogram, 0, Buckets);
     }
 
@@ -89,6 +100,7 @@ public sealed class CsMeter
         Count += other.Count;
         if (other.MaxTicks > MaxTicks) MaxTicks = other.MaxTicks;
         OverBudget += other.OverBudget;
+        ClockAnomalies += other.ClockAnomalies;
         for (int i = 0; i < Buckets; i++) Histogram[i] += other.Histogram[i];
     }
 }

@@ -16,6 +16,12 @@ public sealed class Stats
     public int FailNoRecords;
     /// <summary>Allocations that failed because a drain request was not answered in time.</summary>
     public int FailDrainTimeout;
+    /// <summary>Allocations that failed because a purge's TLB flush failed.</summary>
+    public int FailFlush;
+    /// <summary>Purges whose TLB flush failed (their batch was queued again).</summary>
+    public int FlushFailures;
+    /// <summary>Pool records the fault injection refused (tests and soak only).</summary>
+    public int InjectedPoolFaults;
     /// <summary>Calls refused for a bad size or alignment.</summary>
     public int FailInvalid;
     /// <summary>Frees of an address that is not a live area's start.</summary>

@@ -36,6 +36,9 @@ public enum Status
 
     /// <summary>A drain request was not answered in time; nothing was lost, the caller may retry.</summary>
     DrainTimeout,
+
+    /// <summary>The MMU's TLB flush failed during a purge; the backlog stays queued, whole, for the next purge.</summary>
+    FlushFailed,
 }
 
 /// <summary>Human-readable text for <see cref="Status"/> values.</summary>
@@ -56,6 +59,7 @@ public static class StatusText
             case Status.AlreadyStarted: return "the allocator is already started";
             case Status.InvalidConfig: return "invalid configuration";
             case Status.DrainTimeout: return "a drain request to another core timed out";
+            case Status.FlushFailed: return "the MMU's TLB flush failed; the lazily freed areas stay queued for the next purge";
             default: return "unknown status";
         }
     }

@@ -9,10 +9,11 @@ public sealed class SimBoard
     public SimBoard(ulong spanStart, int pageSize, int spanPages, int cores, double flushFixedMicros = 0, double flushPerPageMicros = 0)
     {
         Clock = new CycleClock();
+        Jumping = new JumpingClock(Clock);
         Cores = new SimCores(cores);
         Mmu = new ShadowMmu(spanStart, pageSize, spanPages, Clock, flushFixedMicros, flushPerPageMicros);
         Drain = new SyncDrainRequests();
-        Board = new Board(Clock, Cores, Mmu, Drain);
+        Board = new Board(Jumping, Cores, Mmu, Drain);
     }
 
     /// <summary>The HAL holder handed to the allocator.</summary>
@@ -20,6 +21,9 @@ public sealed class SimBoard
 
     /// <summary>The clock.</summary>
     public CycleClock Clock { get; }
+
+    /// <summary>The clock the allocator reads: the cycle clock, unless a jump is injected.</summary>
+    public JumpingClock Jumping { get; }
 
     /// <summary>The logical cores.</summary>
     public SimCores Cores { get; }

@@ -75,7 +75,7 @@ public static class SuiteLogReader
                     scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n), path, n));
                     break;
                 case "NOTE":
-                    notes.Add(line[10..]);
+                    notes.Add(After(line, "VMAP NOTE"));
                     break;
                 case "END":
                     if (header == null) throw new LogException(path, n, "an end line without a results block");
@@ -87,7 +87,7 @@ public static class SuiteLogReader
                     header = null;
                     break;
                 case "ERROR":
-                    throw new LogException(path, n, "the firmware reported: " + line[11..]);
+                    throw new LogException(path, n, "the firmware reported: " + Clip(After(line, "VMAP ERROR")));
                 default:
                     throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, NOTE, END or ERROR)");
             }
@@ -142,6 +142,8 @@ public static class SuiteLogReader
         if (Num("ops_per_s") != r.OpsPerSecond) throw new LogException(path, line, $"ops_per_s {f["ops_per_s"]} does not match ops and elapsed_us ({r.OpsPerSecond})");
         return r;
     }
+
+    private static string After(string line, string prefix) => line.Length > prefix.Length ? line[prefix.Length..].Trim() : "";
 
     private static string Clip(string s) => new(s.Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

@@ -1,0 +1,221 @@
+using Vmap.Hal;
+using Vmap.Hal.Sim;
+using Xunit.Abstractions;
+
+namespace Vmap.Tests.Reliability;
+
+/// <summary>
+/// Regime: each fault injected at many points of a seeded random sequence (zones on and off).
+/// The operation fails with its status or completes later, the invariants hold throughout, and
+/// once the fault clears and a purge runs every page is accounted for: the span is one block.
+/// </summary>
+public sealed class FaultInjectionTests(ITestOutputHelper output)
+{
+    /// <summary>An MMU that throws on chosen calls, before touching anything.</summary>
+    private sealed class FaultyMmu(IMmu inner) : IMmu
+    {
+        public int FailMapIn = -1;   // fail the n-th next map (0 = the next one), -1 = never
+        public int FailUnmapIn = -1;
+
+        public void Map(int page, int count)
+        {
+            if (FailMapIn >= 0 && FailMapIn-- == 0) throw new IOException("injected: map failed");
+            inner.Map(page, count);
+        }
+
+        public void Unmap(int page, int count)
+        {
+            if (FailUnmapIn >= 0 && FailUnmapIn-- == 0) throw new IOException("injected: unmap failed");
+            inner.Unmap(page, count);
+        }
+
+        public void FlushTlb(int page, int count) => inner.FlushTlb(page, count);
+    }
+
+    private sealed class Harness
+    {
+        public readonly SimBoard Sim;
+        public readonly FaultyMmu Mmu;
+        public readonly Allocator A;
+        public readonly List<int> Live = [];
+        public readonly Random Rnd;
+
+        public Harness(bool zones, int seed)
+        {
+            VmapConfig c = Rig.Small(spanPages: 1024, guard: 1, maxAreas: 600, lazyMaxPages: 48, cores: 2, zones: zones);
+            c.SizeClassLimit = 16;
+            c.PurgeChunk = 4;
+            c.DrainTimeoutMs = 5;
+            Sim = SimBoard.For(c);
+            Mmu = new FaultyMmu(Sim.Mmu);
+            A = new Allocator(new Board(Sim.Jumping, Sim.Cores, Mmu, Sim.Drain));
+            Assert.Equal(Status.Ok, A.Start(c));
+            Rnd = new Random(seed);
+        }
+
+        /// <summary>One random step; returns the status of an allocation, or Ok.</summary>
+        public Status Step()
+        {
+            Sim.Cores.Bind(Rnd.Next(2));
+            if (Live.Count > 0 && Rnd.Next(100) < 45)
+            {
+                int k = Rnd.Next(Live.Count);
+                Assert.Equal(Status.Ok, A.FreePages(Live[k]));
+                Live.RemoveAt(k);
+                return Status.Ok;
+            }
+            Status s = A.AllocPages(Rnd.Next(1, 40), Rnd.Next(4) == 0 ? 1 << Rnd.Next(1, 5) : 1, 0, out int page);
+            if (s == Status.Ok) Live.Add(page);
+            return s;
+        }
+
+        public void FreeAllAndCheckOneBlock(string context)
+        {
+            Sim.Cores.Bind(0);
+            foreach (int p in Live) Assert.Equal(Status.Ok, A.FreePages(p));
+            Live.Clear();
+            Assert.Equal(Status.Ok, A.Purge());
+            Assert.Equal(Status.Ok, A.DrainCaches());
+            string? problem = A.Validate();
+            Assert.True(problem == null, $"{context}: {problem}");
+            var s = new Stats();
+            A.GetStats(s);
+            Assert.True(s.FreeBlocks == 1 && s.FreePages == s.SpanPages, $"{context}: {s.FreeBlocks} free blocks, {s.FreePages} of {s.SpanPages} pages free");
+            Assert.Equal(0, Sim.Mmu.MappedPages);
+            Assert.Equal(0, Sim.Mmu.StalePages());
+        }
+    }
+
+    public static TheoryData<bool> Modes() => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void The_pool_running_dry_at_any_point_fails_cleanly(bool zones)
+    {
+        for (int point = 0; point < 60; point++)
+        {
+            output.WriteLine($"seed {point}, zones {zones}");
+            var h = new Harness(zones, point);
+            for (int i = 0; i < 400; i++)
+            {
+                if (i == 3 * point) h.A.InjectPoolDry(h.Rnd.Next(0, 8), h.Rnd.Next(1, 30)); // anywhere: preload, busy record, refill
+                Status s = h.Step();
+                Assert.True(s is Status.Ok or Status.NoRecords or Status.NoSpace, $"seed {point} op {i}: {s}");
+                if (i % 25 == 0) Assert.Null(h.A.Validate());
+            }
+            h.FreeAllAndCheckOneBlock($"seed {point}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void A_flush_that_throws_keeps_the_backlog_whole_for_the_next_purge(bool zones)
+    {
+        for (int point = 0; point < 40; point++)
+        {
+            var h = new Harness(zones, 100 + point);
+            int failing = 0;
+            h.Sim.Mmu.FlushFault = (_, _) => failing > 0 && failing-- > 0 ? new IOException("injected: flush failed") : null;
+            int flushFailed = 0;
+            for (int i = 0; i < 400; i++)
+            {
+                if (i == 5 * point) failing = h.Rnd.Next(1, 6);
+                Status s = h.Step();
+                if (s == Status.FlushFailed) flushFailed++;
+                Assert.True(s is Status.Ok or Status.NoSpace or Status.NoRecords or Status.FlushFailed, $"seed {point} op {i}: {s}");
+                if (i % 25 == 0) Assert.Null(h.A.Validate());
+            }
+            var st = new Stats();
+            h.A.GetStats(st);
+            Assert.True(failing == 0 || st.FlushFailures == 0, "flush faults left over but none happened");
+            h.FreeAllAndCheckOneBlock($"seed {point}");
+            _ = flushFailed;
+        }
+    }
+
+    [Fact]
+    public void An_explicit_purge_reports_a_failed_flush_and_the_next_one_succeeds()
+    {
+        var h = new Harness(false, 1);
+        int a = h.A.AllocPages(8, 1, 0, out int p) == Status.Ok ? p : -1;
+        Assert.Equal(Status.Ok, h.A.FreePages(a));
+        int lazy = h.A.LazyPages;
+        h.Sim.Mmu.FlushFault = (_, _) => new IOException("injected");
+        Assert.Equal(Status.FlushFailed, h.A.Purge());
+        Assert.Equal(lazy, h.A.LazyPages);      // nothing handed back, nothing lost
+        Assert.Null(h.A.Validate());
+        h.Sim.Mmu.FlushFault = null;
+        Assert.Equal(Status.Ok, h.A.Purge());
+        Assert.Equal(0, h.A.LazyPages);
+        h.FreeAllAndCheckOneBlock("after the fault cleared");
+    }
+
+    [Fact]
+    public void Drain_requests_that_never_answer_time_out_and_lose_nothing()
+    {
+        for (int point = 0; point < 30; point++)
+        {
+            var h = new Harness(true, 200 + point);
+            for (int i = 0; i < 300; i++)
+            {
+                if (i == 7 * point) h.Sim.Drain.DeafMask = 1 << h.Rnd.Next(2);
+                if (i == 7 * point + 60) h.Sim.Drain.DeafMask = 0;
+                Status s = h.Step();
+                Assert.True(s is Status.Ok or Status.NoSpace or Status.NoRecords or Status.DrainTimeout, $"seed {point} op {i}: {s}");
+                if (i % 25 == 0) Assert.Null(h.A.Validate());
+            }
+            h.Sim.Drain.DeafMask = 0;
+            h.FreeAllAndCheckOneBlock($"seed {point}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void A_jumping_clock_disturbs_only_the_timings(bool zones)
+    {
+        foreach (long jump in new[] { -1_000_000L, 50_000_000L })
+        {
+            var h = new Harness(zones, 7);
+            h.Sim.Jumping.JumpTicks = jump;
+            h.Sim.Jumping.JumpEvery = 97;
+            for (int i = 0; i < 2000; i++)
+            {
+                Status s = h.Step();
+                Assert.True(s is Status.Ok or Status.NoSpace or Status.NoRecords, $"op {i}: {s}");
+            }
+            var st = new Stats();
+            h.A.GetStats(st);
+            Assert.True(h.Sim.Jumping.Jumps > 10);
+            if (jump < 0) Assert.True(st.AllLocks.ClockAnomalies > 0, "backward jumps must be counted, not recorded as huge sections");
+            else Assert.True(st.AllLocks.OverBudget > 0, "forward jumps inside sections show up as long sections");
+            h.Sim.Jumping.JumpEvery = 0;
+            h.FreeAllAndCheckOneBlock($"jump {jump}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void A_failing_map_or_unmap_undoes_the_operation(bool zones)
+    {
+        var h = new Harness(zones, 9);
+        for (int i = 0; i < 200; i++) h.Step();
+        var before = new Stats();
+        h.A.GetStats(before);
+
+        h.Mmu.FailMapIn = 0;
+        Assert.Throws<IOException>(() => h.A.AllocPages(5, 1, 0, out _));
+        var afterMap = new Stats();
+        h.A.GetStats(afterMap);
+        Assert.Equal(before.LiveAreas, afterMap.LiveAreas);   // the reserved area went back (lazily)
+        Assert.Null(h.A.Validate());
+
+        int victim = h.Live[0];
+        h.Mmu.FailUnmapIn = 0;
+        Assert.Throws<IOException>(() => h.A.FreePages(victim));
+        var afterUnmap = new Stats();
+        h.A.GetStats(afterUnmap);
+        Assert.Equal(before.LiveAreas, afterUnmap.LiveAreas); // still allocated: the free did not happen
+        Assert.Null(h.A.Validate());
+        h.FreeAllAndCheckOneBlock("after the map and unmap faults");
+    }
+}

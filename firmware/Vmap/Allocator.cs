@@ -248,7 +248,9 @@ public sealed partial class Allocator
             Zone z = _zones[core];
             if (pages <= _classLimit)
             {
-                if (CacheAlloc(z, pages, alignPages, tag, out page)) return Status.Ok;
+                // The class's stack top, read without the lock, is only a hint: an empty class
+                // skips a zone section that could not succeed; a hit is confirmed under the lock.
+                if (z.CacheHead[pages] != Nil && CacheAlloc(z, pages, alignPages, tag, out page)) return Status.Ok;
                 return CarveForZone(z, pages, alignPages, tag, core, RefillCount(z, pages), out page);
             }
             return CarveForZone(z, pages, alignPages, tag, core, 0, out page);

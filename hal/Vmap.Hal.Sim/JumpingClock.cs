@@ -30,7 +30,7 @@ public sealed class JumpingClock(IClock inner) : IClock
                 Interlocked.Add(ref _offset, JumpTicks);
                 Jumps++;
             }
-            return inner.Ticks + Interlocked.Read(ref _offset);
+            return inner.Ticks + Volatile.Read(ref _offset);
         }
     }
 

@@ -133,19 +133,21 @@ public sealed record BoardProfile
         return Parse(File.ReadAllText(path), path);
     }
 
-    /// <summary>The boards folder: VMAP_BOARDS, else the copy next to the runner, else found upwards from here.</summary>
+    /// <summary>
+    /// The boards folder: VMAP_BOARDS if set; else the repository's boards/ found upwards from
+    /// the current directory (so <c>tune --write</c> edits the source profile, not a copy);
+    /// else the copy that travels next to the runner.
+    /// </summary>
     public static string BoardsDirectory()
     {
         string? env = Environment.GetEnvironmentVariable("VMAP_BOARDS");
         if (!string.IsNullOrEmpty(env)) return env;
-        string local = System.IO.Path.Combine(AppContext.BaseDirectory, "boards");
-        if (Directory.Exists(local)) return local;
         for (string? d = Directory.GetCurrentDirectory(); d != null; d = System.IO.Path.GetDirectoryName(d))
         {
             string candidate = System.IO.Path.Combine(d, "boards");
             if (File.Exists(System.IO.Path.Combine(candidate, "sim.board"))) return candidate;
         }
-        return local;
+        return System.IO.Path.Combine(AppContext.BaseDirectory, "boards");
     }
 
     private sealed class Reader(Dictionary<string, (string Value, int Line)> values, string path)

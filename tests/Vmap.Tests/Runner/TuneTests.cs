@@ -19,6 +19,7 @@ public sealed class TuneTests
             P(64, 0, 900, 155_000, 15, 70),      // faster, but one unbounded section of 900 us
             P(256, 16, 20, 160_000, 4, 300),     // faster, but holds more than a quarter of the span
             P(64, 1, 45, 150_000, 15, 70),       // same speed, longer section: the tie goes to the shorter
+            P(32, 4, 30, 149_000, 30, 40),       // within 2 % of the best but a longer section: loses the tie
         ];
         var (best, why) = Tuner.Choose(sweep, 50, 1024, 4096);
         Assert.Same(sweep[1], best);

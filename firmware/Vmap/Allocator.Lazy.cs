@@ -12,6 +12,9 @@ namespace Vmap;
 // critical section, so the longest section does not grow with the backlog.
 public sealed partial class Allocator
 {
+    // How many times a purge for space yields waiting for one zone's transits to end.
+    private const int MaxTransitWaits = 1000;
+
     private int _lazyMaxPages;  // written by the LazyMaxPages setter, read by every free
     private int _lazyShare;     // LazyMaxPages / zones: a zone under it skips the global check
     private int _purgeChunk;
@@ -36,14 +39,18 @@ public sealed partial class Allocator
 
     /// <summary>
     /// Lazily freed pages allowed before a free triggers a purge. Takes effect on the next
-    /// free; a value below the current backlog makes that free purge.
+    /// free; a value below the current backlog makes that free purge. No effect before Start.
     /// <para>With zones, each zone checks the total only once its own lazy pages pass an even
     /// share of the threshold, so frees do not read every other core's counter.</para>
     /// </summary>
     public int LazyMaxPages
     {
         get => _lazyMaxPages;
-        set => SetLazyMax(value < 0 ? 0 : value);
+        set
+        {
+            // Before Start the configuration's value applies (VmapConfig.LazyMaxPages).
+            if (_started) SetLazyMax(value < 0 ? 0 : value);
+        }
     }
 
     private void SetLazyMax(int value)
@@ -52,11 +59,15 @@ public sealed partial class Allocator
         Interlocked.Exchange(ref _lazyMaxPages, value);
     }
 
-    /// <summary>Lazy areas merged per critical section of a purge (0: the whole batch at once). Takes effect on the next purge.</summary>
+    /// <summary>Lazy areas merged per critical section of a purge (0: the whole batch at once). Takes effect on the next purge; no effect before Start.</summary>
     public int PurgeChunk
     {
         get => _purgeChunk;
-        set => Interlocked.Exchange(ref _purgeChunk, value < 0 ? 0 : value);
+        set
+        {
+            // Before Start the configuration's value applies (VmapConfig.PurgeChunk).
+            if (_started) Interlocked.Exchange(ref _purgeChunk, value < 0 ? 0 : value);
+        }
     }
 
     /// <summary>Pages freed and not yet handed back by a purge (all zones).</summary>
@@ -71,9 +82,14 @@ public sealed partial class Allocator
         }
     }
 
-    /// <summary>Pushes a freed, unmapped area on its zone's lazy list; purges when over the threshold.</summary>
-    private void QueueLazy(Zone z, int area, int pages)
+    /// <summary>
+    /// Pushes a freed, unmapped area on its zone's lazy list (its pages are counted first, as
+    /// Linux does, so a purge that takes it at once never drives a count below zero), then ends
+    /// the free's transit. Returns the zone's lazy pages.
+    /// </summary>
+    private int QueueLazy(Zone z, int area, int pages)
     {
+        int mine = AddLazyPages(z, pages);
         int[] next = _pool.Next;
         int head;
         do
@@ -82,11 +98,18 @@ public sealed partial class Allocator
             next[area] = head;
         }
         while (Interlocked.CompareExchange(ref z.LazyHead, area, head) != head);
-        int mine = AddLazyPages(z, pages);
-        if (mine <= _lazyShare || LazyPages <= _lazyMaxPages) return;
-        if (_purgeWanted != null)
+        Interlocked.Decrement(ref z.InTransit);
+        return mine;
+    }
+
+    /// <summary>After a free: purges (or wakes the purge thread) when the lazy pages exceed the threshold.</summary>
+    private void PurgeIfOverThreshold(int zoneLazyPages)
+    {
+        if (zoneLazyPages <= _lazyShare || LazyPages <= _lazyMaxPages) return;
+        AutoResetEvent wanted = _purgeWanted; // read once: Stop may clear it meanwhile
+        if (wanted != null)
         {
-            _purgeWanted.Set(); // deferred: the purge thread takes it from here
+            wanted.Set(); // deferred: the purge thread takes it from here
         }
         else if (_purgeGate.TryEnter())
         {
@@ -147,9 +170,11 @@ public sealed partial class Allocator
         // drain between the tree and a cache) holds space no purge or drain can see; it is a
         // few instructions away from landing, so wait for it rather than report no memory for
         // space that is about to come back.
+        // Bounded: under a steady stream of frees a zone may never be seen idle; after the bound
+        // the purge goes ahead and an allocation that still finds nothing retries (AllocPages).
         for (int i = 0; i < _zones.Length; i++)
         {
-            while (Interlocked.CompareExchange(ref _zones[i].InTransit, 0, 0) != 0) Thread.Sleep(0);
+            for (int spin = 0; spin < MaxTransitWaits && Interlocked.CompareExchange(ref _zones[i].InTransit, 0, 0) != 0; spin++) Thread.Sleep(0);
         }
         PurgeHoldingGate();
     }
@@ -296,6 +321,7 @@ public sealed partial class Allocator
                 }
                 z.Cs.Record(_clock.Ticks - t0);
             }
+            Interlocked.Increment(ref _returns);
             AddLazyPages(z, -moved);
         }
         return rest;
@@ -326,6 +352,9 @@ public sealed partial class Allocator
                 }
                 _treeCs.Record(_clock.Ticks - t0);
             }
+            // Space is back in the tree: allocations that found none may retry (before the lazy
+            // counts drop, so none can see "nothing lazy" without seeing this progress).
+            Interlocked.Increment(ref _returns);
             if (!lazy) continue;
             for (int i = 0; i < _zoneDelta.Length; i++)
             {
@@ -365,6 +394,10 @@ public sealed partial class Allocator
                 try
                 {
                     PurgeHoldingGate();
+                }
+                catch (System.Exception)
+                {
+                    // A throwing purge observer must not end the purge thread; the purge is done.
                 }
                 finally
                 {

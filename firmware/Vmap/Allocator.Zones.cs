@@ -294,13 +294,19 @@ public sealed partial class Allocator : IDrainable
             _drainRequestsSaved += _zones.Length - 1 - asked;
             _drainCs.Record(_clock.Ticks - t0);
         }
-        if ((mask & (1 << self)) != 0) DrainCore(self);
-        if (others != 0)
+        try
         {
-            _board.Drain.Send(others, this);
-            timedOut = !_board.Drain.WaitAll(_config.DrainTimeoutMs);
+            if ((mask & (1 << self)) != 0) DrainCore(self);
+            if (others != 0)
+            {
+                _board.Drain.Send(others, this);
+                timedOut = !_board.Drain.WaitAll(_config.DrainTimeoutMs);
+            }
         }
-        _drainGate.Exit();
+        finally
+        {
+            _drainGate.Exit();
+        }
         return mask != 0;
     }
 

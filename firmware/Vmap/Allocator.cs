@@ -197,7 +197,12 @@ public sealed partial class Allocator
         for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
             PurgeAndWait();
-            if (_zonesOn && _returns == progress && DrainForSpace(out timedOut) && timedOut) break;
+            if (_zonesOn && _returns == progress && DrainForSpace(out timedOut) && timedOut)
+            {
+                // A core did not answer; what the others gave back is still worth one retry.
+                if (_returns != progress) s = TryAlloc(pages, alignPages, tag, core, out page);
+                break;
+            }
             int now = _returns;
             if (now == progress && LazyPages == 0 && _cacheMask == 0) break;
             progress = now;
@@ -231,11 +236,7 @@ public sealed partial class Allocator
         {
             Zone z;
             int area = UnlinkBusy(page, out z);
-            if (area != Nil)
-            {
-                QueueLazy(z, area, pages);
-                Interlocked.Decrement(ref z.InTransit);
-            }
+            if (area != Nil) QueueLazy(z, area, pages); // ends the transit UnlinkBusy began
             throw;
         }
         return Status.Ok;
@@ -377,24 +378,18 @@ public sealed partial class Allocator
         int pages = _pool.Size[area] - _guard;
         try
         {
-            try
-            {
-                _mmu.Unmap(page, pages);
-            }
-            catch (System.Exception)
-            {
-                // The translations may still be live: the area stays allocated, the free failed.
-                RelinkBusy(z, area);
-                throw;
-            }
-            QueueLazy(z, area, pages);
+            _mmu.Unmap(page, pages);
         }
-        finally
+        catch (System.Exception)
         {
-            // Counted up in UnlinkBusy: from there until the area is on a lazy list it is in
-            // no structure, and an allocation that runs out of space waits for it (PurgeAndWait).
+            // The translations may still be live: the area stays allocated, the free failed.
+            RelinkBusy(z, area);
             Interlocked.Decrement(ref z.InTransit);
+            throw;
         }
+        // From UnlinkBusy until here the area was in no structure (in transit); an allocation
+        // that runs out of space waits for it in PurgeAndWait.
+        PurgeIfOverThreshold(QueueLazy(z, area, pages));
         return Status.Ok;
     }
 

@@ -1,6 +1,10 @@
 namespace Vmap;
 
-/// <summary>Told about every purge that merged something back, on the purging thread, outside every lock.</summary>
+/// <summary>
+/// Told about every purge that merged something back, on the purging thread, outside every
+/// critical section but while the purge gate is held: an observer must not purge, allocate or
+/// wait for another thread that does (it would wait for itself). Meant for logs and counters.
+/// </summary>
 public interface IPurgeObserver
 {
     /// <summary>

@@ -12,7 +12,10 @@ namespace Vmap.Hal;
 /// </summary>
 public interface IMmu
 {
-    /// <summary>Installs translations for <paramref name="count"/> pages from <paramref name="page"/>.</summary>
+    /// <summary>
+    /// Installs translations for <paramref name="count"/> pages from <paramref name="page"/>:
+    /// all of them or, when it throws, none (the allocator then takes the range back unmapped).
+    /// </summary>
     void Map(int page, int count);
 
     /// <summary>Removes the translations of a mapped range (the TLB may still hold them).</summary>

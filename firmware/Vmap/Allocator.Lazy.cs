@@ -166,8 +166,8 @@ public sealed partial class Allocator
 
     private void WaitForTransitsAndPurge()
     {
-        // A free that has left the busy tree but not yet reached the lazy list (or a refill or
-        // drain between the tree and a cache) holds space no purge or drain can see; it is a
+        // A free that has left the busy tree but not yet reached the lazy list (or a drain or
+        // decay between a cache and the tree) holds space no purge or drain can see; it is a
         // few instructions away from landing, so wait for it rather than report no memory for
         // space that is about to come back.
         // Bounded: under a steady stream of frees a zone may never be seen idle; after the bound

@@ -136,65 +136,49 @@ public sealed partial class Allocator : IDrainable
     }
 
     /// <summary>
-    /// The zone's slow path: carves the area (and <paramref name="extras"/> more of the same
-    /// size for the cache) in one free-tree section, then enters the area in the zone's busy
-    /// tree and caches the extras in one zone section.
+    /// The zone's slow path, in one critical section: under the free-tree lock, carves the
+    /// area (and up to <paramref name="extras"/> more of the same size for the cache) and,
+    /// holding the zone lock inside it, enters the area in the zone's busy tree and caches the
+    /// extras. Nesting the zone lock makes a miss one section instead of a carving section and
+    /// a zone section, and the carved space is never outside both trees and the cache, so a
+    /// miss needs no transit count (see the lock order in the class comment).
     /// </summary>
     private Status CarveForZone(Zone z, int pages, int alignPages, int tag, int core, int extras, out int page)
     {
         int reserve = pages + _guard;
         if (_preload[core] == Nil) RefillPreload(core);
         Status s;
-        int area;
-        int cached = Nil;
-        Interlocked.Increment(ref z.InTransit);
         lock (_treeLock)
         {
             long t0 = _clock.Ticks;
-            s = CarveLocked(reserve, alignPages, core, out area, out page);
-            // The extras are carved unaligned from the lowest fit: always a full or left-edge
-            // fit, never a split that would need the preload slot. None when space is scarce:
-            // a cache must not hoard the last free pages other cores are about to need.
-            if (_free.FreePages < (_spanPages >> 3)) extras = 0;
-            for (int i = 0; s == Status.Ok && i < extras && _pool.Available > PoolReserve; i++)
+            s = CarveLocked(reserve, alignPages, core, out int area, out page);
+            if (s == Status.Ok)
             {
-                if (CarveLocked(reserve, 1, core, out int extra, out _) != Status.Ok) break;
-                _pool.Next[extra] = cached;
-                cached = extra;
+                // The extras are carved unaligned from the lowest fit: always a full or
+                // left-edge fit, never a split that would need the preload slot. None when
+                // space is scarce: a cache must not hoard the last free pages other cores are
+                // about to need.
+                if (_free.FreePages < (_spanPages >> 3)) extras = 0;
+                lock (z.Lock)
+                {
+                    long z0 = _clock.Ticks;
+                    MakeBusyLocked(z, area, page, reserve, tag, core);
+                    // The class's room is exact here (the zone lock is held), so nothing
+                    // carved ever has to go back. (No extras: the size may have no class.)
+                    if (extras > 0 && extras > Zone.ClassCap - z.CacheCount[pages]) extras = Zone.ClassCap - z.CacheCount[pages];
+                    int carved = 0;
+                    for (; carved < extras && _pool.Available > PoolReserve; carved++)
+                    {
+                        if (CarveLocked(reserve, 1, core, out int extra, out _) != Status.Ok) break;
+                        PushCachedLocked(z, extra);
+                    }
+                    if (carved > 0) z.Refills++;
+                    z.Cs.Record(_clock.Ticks - z0);
+                }
             }
             _treeCs.Record(_clock.Ticks - t0);
         }
-        if (s != Status.Ok)
-        {
-            Interlocked.Decrement(ref z.InTransit);
-            return s;
-        }
-
-        int overflow = Nil;
-        lock (z.Lock)
-        {
-            long t0 = _clock.Ticks;
-            MakeBusyLocked(z, area, page, reserve, tag, core);
-            if (cached != Nil) z.Refills++;
-            while (cached != Nil)
-            {
-                int next = _pool.Next[cached];
-                if (z.CacheCount[pages] < Zone.ClassCap)
-                {
-                    PushCachedLocked(z, cached);
-                }
-                else
-                {
-                    _pool.Next[cached] = overflow;
-                    overflow = cached;
-                }
-                cached = next;
-            }
-            z.Cs.Record(_clock.Ticks - t0);
-        }
-        if (overflow != Nil) MergeIntoTree(overflow, false);
-        Interlocked.Decrement(ref z.InTransit);
-        return Status.Ok;
+        return s;
     }
 
     // ---- giving cached space back ---------------------------------------------------------------

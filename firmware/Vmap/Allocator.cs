@@ -10,7 +10,7 @@ namespace Vmap;
 /// <list type="bullet">
 /// <item>After <see cref="Start"/>, no operation allocates managed memory: every record comes
 /// from a fixed pool.</item>
-/// <item>Every critical section is bounded: an allocation or a free is O(log n) under one lock,
+/// <item>Every critical section is bounded: an allocation or a free is O(log n) in one section,
 /// a purge merges at most <see cref="VmapConfig.PurgeChunk"/> areas per section; each is timed
 /// with the board's clock (<see cref="Stats"/>).</item>
 /// <item>A freed range is handed out again only after a TLB flush covering it has completed.</item>
@@ -19,10 +19,13 @@ namespace Vmap;
 /// <para>Locks. Sleeping locks: the purge gate and the drain gate (see <see cref="PurgeGate"/>).
 /// Critical sections: the free-tree lock <c>_treeLock</c> (free space, the record pool, the
 /// preload slots, the fit counters), one lock per core zone (its busy tree, cache and counters,
-/// see <see cref="Zone"/>) and the drain lock (building the drain mask). No critical section
-/// takes another lock, so there is no lock order among them; a gate is taken before any of
-/// them. With zones off, the single zone's lock is the free-tree lock. HAL calls (map, unmap,
-/// flush, drain requests) are never made inside a critical section.</para>
+/// see <see cref="Zone"/>) and the drain lock (building the drain mask). One nesting only:
+/// a zone's cache miss takes its zone lock inside the free-tree lock (carve, enter the busy
+/// tree and refill the cache in one section), so the lock order is free-tree, then zone; no
+/// section that holds a zone lock or the drain lock takes any other lock, which keeps it free
+/// of deadlock. A gate is taken before any of them. With zones off, the single zone's lock is
+/// the free-tree lock. HAL calls (map, unmap, flush, drain requests) are never made inside a
+/// critical section.</para>
 /// Thread-safe: any thread on any logical core may call any public member.
 /// </summary>
 public sealed partial class Allocator

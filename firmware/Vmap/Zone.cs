@@ -62,6 +62,6 @@ internal sealed class Zone
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
     public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
     public int InTransit;     // operations holding this zone's space in no structure: a free between
-                              // the busy tree and the lazy list, a refill between the free tree and
-                              // the cache, a drain or decay between the cache and the free tree
+                              // the busy tree and the lazy list, a drain or decay between the cache
+                              // and the free tree (a refill moves space under both locks: never)
 }

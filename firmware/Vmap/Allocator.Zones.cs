@@ -154,10 +154,8 @@ public sealed partial class Allocator : IDrainable
             s = CarveLocked(reserve, alignPages, core, out int area, out page);
             if (s == Status.Ok)
             {
-                // The extras are carved unaligned from the lowest fit: always a full or
-                // left-edge fit, never a split that would need the preload slot. None when
-                // space is scarce: a cache must not hoard the last free pages other cores are
-                // about to need.
+                // None when space is scarce: a cache must not hoard the last free pages other
+                // cores are about to need.
                 if (_free.FreePages < (_spanPages >> 3)) extras = 0;
                 lock (z.Lock)
                 {
@@ -166,19 +164,45 @@ public sealed partial class Allocator : IDrainable
                     // The class's room is exact here (the zone lock is held), so nothing
                     // carved ever has to go back. (No extras: the size may have no class.)
                     if (extras > 0 && extras > Zone.ClassCap - z.CacheCount[pages]) extras = Zone.ClassCap - z.CacheCount[pages];
-                    int carved = 0;
-                    for (; carved < extras && _pool.Available > PoolReserve; carved++)
-                    {
-                        if (CarveLocked(reserve, 1, core, out int extra, out _) != Status.Ok) break;
-                        PushCachedLocked(z, extra);
-                    }
-                    if (carved > 0) z.Refills++;
+                    if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
                     z.Cs.Record(_clock.Ticks - z0);
                 }
             }
             _treeCs.Record(_clock.Ticks - t0);
         }
         return s;
+    }
+
+    /// <summary>
+    /// Caches <paramref name="count"/> areas of <paramref name="reserve"/> pages (guard
+    /// included) carved as ONE run, unaligned from the lowest fit, and split into records: the
+    /// free tree changes once per refill instead of once per area, and the areas are adjacent
+    /// (handed out in address order, their records and boundary tags close together). Returns
+    /// false when no block holds the run: the refill is skipped. Caller holds the free-tree
+    /// lock and the zone lock.
+    /// </summary>
+    private bool CarveRunLocked(Zone z, int reserve, int count, int core)
+    {
+        // Unaligned from the lowest fit: a full or left-edge fit, never a split that would
+        // need the preload slot.
+        if (CarveLocked(reserve * count, 1, core, out int run, out int at) != Status.Ok) return false;
+        // Split from the top down, so the run's own record ends as the lowest area, pushed
+        // last, and the cache hands the run out from its start.
+        int i = count - 1;
+        for (; i > 0; i--)
+        {
+            int a = _pool.TakeLocked();
+            if (a == Nil) break; // only with injected faults: the caller saw enough records
+            _pool.Start[a] = at + i * reserve;
+            _pool.Size[a] = reserve;
+            PushCachedLocked(z, a);
+        }
+        // The run's record keeps areas 0 to i: one area is cached, more (a take failed) go
+        // straight back to free space.
+        _pool.Size[run] = (i + 1) * reserve;
+        if (i == 0) PushCachedLocked(z, run);
+        else _free.Release(run);
+        return true;
     }
 
     // ---- giving cached space back ---------------------------------------------------------------

@@ -289,7 +289,7 @@ public sealed partial class Allocator
                 pages += _pool.Size[a];
             }
             if (count != z.CacheCount[cls]) return "zone " + z.Index + " class " + cls + ": counter " + z.CacheCount[cls] + ", list " + count;
-            if (count > Zone.ClassCap) return "zone " + z.Index + " class " + cls + " holds " + count + " areas, over the cap";
+            if (count > z.CacheCap[cls]) return "zone " + z.Index + " class " + cls + " holds " + count + " areas, over the cap";
             areas += count;
         }
         if (areas != z.CachedAreas || pages != z.CachedPages) return "zone " + z.Index + " cache counters disagree with its lists";

@@ -306,7 +306,7 @@ public sealed partial class Allocator
                 {
                     int following = next[a];
                     int cls = _pool.Size[a] - _guard;
-                    if (cls <= _classLimit && z.CacheCount[cls] < Zone.ClassCap)
+                    if (cls <= _classLimit && z.CacheCount[cls] < z.CacheCap[cls])
                     {
                         PushCachedLocked(z, a);
                         moved += cls;

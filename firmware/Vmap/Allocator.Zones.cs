@@ -17,13 +17,30 @@ public sealed partial class Allocator : IDrainable
     // Records the cache refill may not take from the pool: kept for splits and busy areas.
     private const int PoolReserve = 64;
 
-    // Areas a refill carves in one free-tree section: at most this many...
-    private const int RefillMaxAreas = 8;
+    // Areas a refill carves in one free-tree section: at most this many (one page and its
+    // guard: 32 areas in 64 pages)...
+    private const int RefillMaxAreas = 32;
 
-    // ...and at most this many pages, so big classes do not hoard address space.
+    // ...and at most this many pages, so big classes do not hoard address space. A refill is
+    // one carve of a run whatever its length (CarveRunLocked), so small classes take many
+    // areas per trip to the free tree: a one-page class under fix_size goes to the tree once
+    // per 32 allocations rather than once per 8, and each core's areas (and their records)
+    // come in longer runs, so cores share fewer cache lines.
     private const int RefillMaxPages = 64;
 
-    // Cached areas detached per zone section while draining.
+    // Cache caps per size class. Every class keeps up to ClassCapAreas areas; a small class
+    // may keep more, up to ClassCapPages reserved pages, because small areas are the ones
+    // reused most: a one-page class under fix_size turns over hundreds of areas between two
+    // purges, and every area the cap turns away goes back to the tree and is carved again.
+    // The worst-case hoard grows little (a class of 32 pages or more keeps the plain cap)...
+    private const int ClassCapAreas = 16;
+    private const int ClassCapPages = 512;
+
+    // ...and no class may keep more than a 512th of the span beyond the plain cap, so the
+    // small spans of microcontroller boards keep ClassCapAreas for every class.
+    private const int ClassCapSpanShift = 9;
+
+    // Cached areas detached per zone section while draining or decaying.
     private const int DrainChunk = 64;
 
     private readonly object _drainLock = new object();
@@ -48,13 +65,21 @@ public sealed partial class Allocator : IDrainable
         _drainGate = new PurgeGate();
         if (!c.Zones)
         {
-            _zones = new Zone[] { new Zone(0, _treeLock, _treeCs, _pool, 0) };
+            _zones = new Zone[] { new Zone(0, _treeLock, _treeCs, _pool, 0, new int[1]) };
             return;
+        }
+        int capPages = c.SpanPages >> ClassCapSpanShift;
+        if (capPages > ClassCapPages) capPages = ClassCapPages;
+        int[] caps = new int[_classLimit + 1];
+        for (int cls = 1; cls <= _classLimit; cls++)
+        {
+            int byPages = capPages / (cls + c.GuardPages);
+            caps[cls] = byPages > ClassCapAreas ? byPages : ClassCapAreas;
         }
         _zones = new Zone[c.Cores];
         for (int i = 0; i < c.Cores; i++)
         {
-            _zones[i] = new Zone(i, new object(), new CsMeter("zone " + i, tps, c.CsBudgetMicros), _pool, _classLimit);
+            _zones[i] = new Zone(i, new object(), new CsMeter("zone " + i, tps, c.CsBudgetMicros), _pool, _classLimit, caps);
         }
     }
 
@@ -130,7 +155,7 @@ public sealed partial class Allocator : IDrainable
     {
         int byPages = RefillMaxPages / (pages + _guard);
         int want = byPages < RefillMaxAreas ? byPages : RefillMaxAreas;
-        int room = Zone.ClassCap - z.CacheCount[pages];
+        int room = z.CacheCap[pages] - z.CacheCount[pages];
         if (want > room) want = room;
         return want > 1 ? want - 1 : 0;
     }
@@ -163,7 +188,7 @@ public sealed partial class Allocator : IDrainable
                     MakeBusyLocked(z, area, page, reserve, tag, core);
                     // The class's room is exact here (the zone lock is held), so nothing
                     // carved ever has to go back. (No extras: the size may have no class.)
-                    if (extras > 0 && extras > Zone.ClassCap - z.CacheCount[pages]) extras = Zone.ClassCap - z.CacheCount[pages];
+                    if (extras > 0 && extras > z.CacheCap[pages] - z.CacheCount[pages]) extras = z.CacheCap[pages] - z.CacheCount[pages];
                     if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
                     z.Cs.Record(_clock.Ticks - z0);
                 }
@@ -209,7 +234,9 @@ public sealed partial class Allocator : IDrainable
 
     /// <summary>
     /// Decay (Linux decay_va_pool_node): each zone gives a quarter of every class back to the
-    /// free tree. One zone section per zone: at most ClassCap / 4 pops per class.
+    /// free tree, at most <see cref="DrainChunk"/> areas per zone section (the caps of small
+    /// classes make a quarter of everything too long for one section). A class's quarter is
+    /// counted when the decay reaches it.
     /// </summary>
     private void DecayCaches()
     {
@@ -217,24 +244,35 @@ public sealed partial class Allocator : IDrainable
         {
             Zone z = _zones[i];
             if (z.CachedAreas == 0) continue; // racy hint; a missed quarter waits for the next purge
-            int list = Nil;
-            Interlocked.Increment(ref z.InTransit);
-            lock (z.Lock)
+            int cls = 1;
+            int quota = -1; // areas class cls still gives back; -1: not counted yet
+            while (cls <= _classLimit)
             {
-                long t0 = _clock.Ticks;
-                for (int cls = 1; cls <= _classLimit; cls++)
+                int list = Nil;
+                Interlocked.Increment(ref z.InTransit);
+                lock (z.Lock)
                 {
-                    for (int n = z.CacheCount[cls] >> 2; n > 0; n--)
+                    long t0 = _clock.Ticks;
+                    for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                     {
+                        if (quota < 0) quota = z.CacheCount[cls] >> 2;
+                        if (quota == 0 || z.CacheHead[cls] == Nil)
+                        {
+                            cls++;
+                            quota = -1;
+                            continue;
+                        }
                         int a = PopCachedLocked(z, cls);
                         _pool.Next[a] = list;
                         list = a;
+                        quota--;
+                        taken++;
                     }
+                    z.Cs.Record(_clock.Ticks - t0);
                 }
-                z.Cs.Record(_clock.Ticks - t0);
+                if (list != Nil) MergeIntoTree(list, false);
+                Interlocked.Decrement(ref z.InTransit);
             }
-            if (list != Nil) MergeIntoTree(list, false);
-            Interlocked.Decrement(ref z.InTransit);
         }
     }
 

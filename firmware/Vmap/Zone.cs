@@ -16,11 +16,9 @@ namespace Vmap;
 /// </summary>
 internal sealed class Zone
 {
-    /// <summary>Most areas one size class keeps; more go back to the free tree.</summary>
-    public const int ClassCap = 16;
-
-    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, int classLimit)
+    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, int classLimit, int[] classCaps)
     {
+        CacheCap = classCaps;
         Index = index;
         Lock = lockObject;
         Cs = meter;
@@ -46,6 +44,9 @@ internal sealed class Zone
 
     /// <summary>Per size class: how many areas the stack holds; zone lock.</summary>
     public readonly int[] CacheCount;
+
+    /// <summary>Per size class: most areas the stack may hold (more go back to the free tree); read-only, shared by the zones.</summary>
+    public readonly int[] CacheCap;
 
     // Counters: zone lock.
     public int CachedAreas;

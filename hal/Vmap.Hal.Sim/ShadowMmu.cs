@@ -15,7 +15,10 @@ namespace Vmap.Hal.Sim;
 /// Every flush is charged the board's cost (fixed part plus a part per page, busy-waited on the
 /// clock) and counted. Two bitmaps of one bit per page, updated a 64-bit word at a time with
 /// atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver that
-/// takes a global lock would serialise the very cores the zones keep apart).
+/// takes a global lock would serialise the very cores the zones keep apart). For the same
+/// reason no map or unmap writes a shared counter: <see cref="MappedPages"/> counts the bitmap
+/// when asked, and a flush writes only the words that hold stale pages, so it does not take
+/// away from other cores the cache lines they are mapping in.
 /// </summary>
 public sealed class ShadowMmu : IMmu
 {
@@ -27,7 +30,6 @@ public sealed class ShadowMmu : IMmu
     private readonly int _pages;
     private long _flushes;
     private long _flushedPages;
-    private long _mappedPages;
 
     /// <summary>A shadow MMU for a span of <paramref name="pages"/> pages at <paramref name="spanStart"/>.</summary>
     public ShadowMmu(ulong spanStart, int pageSize, int pages, IClock clock, double flushFixedMicros = 0, double flushPerPageMicros = 0)
@@ -57,8 +59,16 @@ public sealed class ShadowMmu : IMmu
     /// <summary>Pages covered by flushes.</summary>
     public long FlushedPages => Interlocked.Read(ref _flushedPages);
 
-    /// <summary>Pages mapped right now.</summary>
-    public long MappedPages => Interlocked.Read(ref _mappedPages);
+    /// <summary>Pages mapped right now (counted over the bitmap: a check, not a hot path).</summary>
+    public long MappedPages
+    {
+        get
+        {
+            long n = 0;
+            for (int i = 0; i < _mapped.Length; i++) n += BitOperations.PopCount(Volatile.Read(ref _mapped[i]));
+            return n;
+        }
+    }
 
     /// <inheritdoc />
     public void Map(int page, int count)
@@ -83,7 +93,6 @@ public sealed class ShadowMmu : IMmu
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(old & m), "the page is still mapped");
             }
         }
-        Interlocked.Add(ref _mappedPages, count);
     }
 
     /// <inheritdoc />
@@ -104,7 +113,6 @@ public sealed class ShadowMmu : IMmu
             }
             Interlocked.Or(ref _stale[w], m);
         }
-        Interlocked.Add(ref _mappedPages, -count);
     }
 
     /// <inheritdoc />
@@ -113,13 +121,15 @@ public sealed class ShadowMmu : IMmu
         CheckRange(page, count, "flush");
         Exception? fault = FlushFault?.Invoke(page, count);
         if (fault != null) throw fault;
-        // Everything in the range is flushed, including pages another core unmaps meanwhile:
-        // a real flush invalidates whatever the range holds when it runs.
+        // Every page of the range unmapped before the flush began is flushed. A page another
+        // core unmaps while it runs may or may not be, as on hardware; it is never part of the
+        // batch being purged, and leaving it stale only makes the check stricter.
         int end = page + count;
         for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
+            if ((Volatile.Read(ref _stale[w]) & m) == 0) continue; // nothing stale: leave the line alone
             if (m == ulong.MaxValue) Volatile.Write(ref _stale[w], 0UL);
             else Interlocked.And(ref _stale[w], ~m);
         }

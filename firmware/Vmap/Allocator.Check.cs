@@ -290,6 +290,7 @@ public sealed partial class Allocator
             }
             if (count != z.CacheCount[cls]) return "zone " + z.Index + " class " + cls + ": counter " + z.CacheCount[cls] + ", list " + count;
             if (count > z.CacheCap[cls]) return "zone " + z.Index + " class " + cls + " holds " + count + " areas, over the cap";
+            if (z.CacheLow[cls] < 0 || z.CacheLow[cls] > count) return "zone " + z.Index + " class " + cls + ": idle mark " + z.CacheLow[cls] + " outside 0.." + count;
             areas += count;
         }
         if (areas != z.CachedAreas || pages != z.CachedPages) return "zone " + z.Index + " cache counters disagree with its lists";

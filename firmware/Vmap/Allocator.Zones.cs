@@ -28,17 +28,18 @@ public sealed partial class Allocator : IDrainable
     // come in longer runs, so cores share fewer cache lines.
     private const int RefillMaxPages = 64;
 
-    // Cache caps per size class. Every class keeps up to ClassCapAreas areas; a small class
-    // may keep more, up to ClassCapPages reserved pages, because small areas are the ones
-    // reused most: a one-page class under fix_size turns over hundreds of areas between two
-    // purges, and every area the cap turns away goes back to the tree and is carved again.
-    // The worst-case hoard grows little (a class of 32 pages or more keeps the plain cap)...
+    // Cache caps per size class. A class may keep what one purge period can hand back to it:
+    // the zone's even share of LazyMaxPages (as configured at start), in areas of the class.
+    // A cap below that sends the rest of every batch to the free tree, to be carved again by
+    // the next refills: under fix_size, a one-page class turns over thousands of areas
+    // between two purges, and all of them would pass through the free-tree lock that zones
+    // exist to avoid. The cache cannot grow past what its own core frees (plus refills on
+    // misses), and idle space decays (DecayCaches)...
     private const int ClassCapAreas = 16;
-    private const int ClassCapPages = 512;
 
-    // ...and no class may keep more than a 512th of the span beyond the plain cap, so the
-    // small spans of microcontroller boards keep ClassCapAreas for every class.
-    private const int ClassCapSpanShift = 9;
+    // ...and no class may keep more than a 16th of the span, nor fewer than ClassCapAreas
+    // areas, so the small spans of microcontroller boards keep ClassCapAreas for every class.
+    private const int ClassCapSpanShift = 4;
 
     // Cached areas detached per zone section while draining or decaying.
     private const int DrainChunk = 64;
@@ -68,12 +69,13 @@ public sealed partial class Allocator : IDrainable
             _zones = new Zone[] { new Zone(0, _treeLock, _treeCs, _pool, 0, new int[1]) };
             return;
         }
-        int capPages = c.SpanPages >> ClassCapSpanShift;
-        if (capPages > ClassCapPages) capPages = ClassCapPages;
+        int lazyMax = c.LazyMaxPages == VmapConfig.DefaultLazyMaxPages ? c.LinuxDefaultLazyMaxPages() : c.LazyMaxPages;
+        int capPages = lazyMax / c.Cores;
+        if (capPages > c.SpanPages >> ClassCapSpanShift) capPages = c.SpanPages >> ClassCapSpanShift;
         int[] caps = new int[_classLimit + 1];
         for (int cls = 1; cls <= _classLimit; cls++)
         {
-            int byPages = capPages / (cls + c.GuardPages);
+            int byPages = capPages / cls;
             caps[cls] = byPages > ClassCapAreas ? byPages : ClassCapAreas;
         }
         _zones = new Zone[c.Cores];
@@ -99,7 +101,8 @@ public sealed partial class Allocator : IDrainable
     {
         int area = z.CacheHead[cls];
         z.CacheHead[cls] = _pool.Next[area];
-        z.CacheCount[cls]--;
+        int left = --z.CacheCount[cls];
+        if (left < z.CacheLow[cls]) z.CacheLow[cls] = left;
         if (--z.CachedAreas == 0) ClearMaskBit(z.Index);
         z.CachedPages -= _pool.Size[area];
         return area;
@@ -150,11 +153,18 @@ public sealed partial class Allocator : IDrainable
         return page >= 0;
     }
 
+    /// <summary>How many areas of class <paramref name="pages"/> one refill carves (the one handed out included).</summary>
+    private int RefillBatch(int pages)
+    {
+        int byPages = RefillMaxPages / (pages + _guard);
+        if (byPages > RefillMaxAreas) return RefillMaxAreas;
+        return byPages > 1 ? byPages : 1;
+    }
+
     /// <summary>How many extra areas of a class a refill should carve for the cache (racy read of the count: a hint).</summary>
     private int RefillCount(Zone z, int pages)
     {
-        int byPages = RefillMaxPages / (pages + _guard);
-        int want = byPages < RefillMaxAreas ? byPages : RefillMaxAreas;
+        int want = RefillBatch(pages);
         int room = z.CacheCap[pages] - z.CacheCount[pages];
         if (want > room) want = room;
         return want > 1 ? want - 1 : 0;
@@ -216,7 +226,7 @@ public sealed partial class Allocator : IDrainable
         int i = count - 1;
         for (; i > 0; i--)
         {
-            int a = _pool.TakeLocked();
+            int a = _pool.TakeLocked(core);
             if (a == Nil) break; // only with injected faults: the caller saw enough records
             _pool.Start[a] = at + i * reserve;
             _pool.Size[a] = reserve;
@@ -233,17 +243,23 @@ public sealed partial class Allocator : IDrainable
     // ---- giving cached space back ---------------------------------------------------------------
 
     /// <summary>
-    /// Decay (Linux decay_va_pool_node): each zone gives a quarter of every class back to the
-    /// free tree, at most <see cref="DrainChunk"/> areas per zone section (the caps of small
-    /// classes make a quarter of everything too long for one section). A class's quarter is
-    /// counted when the decay reaches it.
+    /// Decay (after Linux decay_va_pool_node): each zone gives back to the free tree a quarter
+    /// of the areas of every class that stayed idle since the last purge, beyond one refill's
+    /// worth, at most <see cref="DrainChunk"/> areas per zone section. Linux returns a quarter
+    /// of the whole pool, so the areas a busy class reuses every period go to the tree and are
+    /// carved again (under the lock zones exist to avoid); here only idle space decays,
+    /// geometrically. A rarely used class keeps what its last refill carved (at most
+    /// RefillMaxPages pages): decaying that too would only send it back and forth between the
+    /// cache and the tree. A drain takes it when space runs out. A stack is
+    /// popped and pushed at its top, so its bottom <c>CacheLow</c> areas (the fewest it held
+    /// since the last purge) are the idle ones.
     /// </summary>
     private void DecayCaches()
     {
         for (int i = 0; i < _zones.Length; i++)
         {
             Zone z = _zones[i];
-            if (z.CachedAreas == 0) continue; // racy hint; a missed quarter waits for the next purge
+            if (z.CachedAreas == 0) continue; // racy hint; a missed decay waits for the next purge
             int cls = 1;
             int quota = -1; // areas class cls still gives back; -1: not counted yet
             while (cls <= _classLimit)
@@ -255,9 +271,10 @@ public sealed partial class Allocator : IDrainable
                     long t0 = _clock.Ticks;
                     for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                     {
-                        if (quota < 0) quota = z.CacheCount[cls] >> 2;
+                        if (quota < 0) quota = z.CacheLow[cls] > RefillBatch(cls) ? (z.CacheLow[cls] - RefillBatch(cls)) >> 2 : 0;
                         if (quota == 0 || z.CacheHead[cls] == Nil)
                         {
+                            z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts
                             cls++;
                             quota = -1;
                             continue;

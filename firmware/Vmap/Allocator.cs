@@ -122,7 +122,7 @@ public sealed partial class Allocator
         _purgeChunk = c.PurgeChunk;
 
         long tps = _clock.TicksPerSecond;
-        _pool = new AreaPool(c.MaxAreas);
+        _pool = new AreaPool(c.MaxAreas, c.Zones ? c.Cores : 1);
         _free = new FreeSpace(_pool, _spanPages);
         _treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
         _preload = new int[c.Cores];
@@ -281,7 +281,7 @@ public sealed partial class Allocator
             long t0 = _clock.Ticks;
             if (_preload[core] == Nil)
             {
-                _preload[core] = _pool.TakeLocked();
+                _preload[core] = _pool.TakeLocked(core);
                 if (_preload[core] != Nil) _preloadRefills++;
             }
             _treeCs.Record(_clock.Ticks - t0);
@@ -309,7 +309,7 @@ public sealed partial class Allocator
         int spare = Nil;
         if (fit != FitType.Full)
         {
-            record = _pool.TakeLocked();
+            record = _pool.TakeLocked(core);
             if (record == Nil) return Status.NoRecords;
         }
         if (fit == FitType.NoEdge)

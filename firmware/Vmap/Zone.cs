@@ -25,6 +25,7 @@ internal sealed class Zone
         Busy = new AreaTree(pool, false);
         CacheHead = new int[classLimit + 1];
         CacheCount = new int[classLimit + 1];
+        CacheLow = new int[classLimit + 1];
     }
 
     /// <summary>The core this zone belongs to (0 with zones off).</summary>
@@ -44,6 +45,9 @@ internal sealed class Zone
 
     /// <summary>Per size class: how many areas the stack holds; zone lock.</summary>
     public readonly int[] CacheCount;
+
+    /// <summary>Per size class: the fewest areas the stack held since the last decay (its idle bottom); zone lock.</summary>
+    public readonly int[] CacheLow;
 
     /// <summary>Per size class: most areas the stack may hold (more go back to the free tree); read-only, shared by the zones.</summary>
     public readonly int[] CacheCap;

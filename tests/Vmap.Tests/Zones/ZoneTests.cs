@@ -66,18 +66,75 @@ public sealed class ZoneTests
     }
 
     [Fact]
-    public void Purges_decay_every_cache_by_a_quarter()
+    public void Purges_decay_a_quarter_of_the_idle_areas_beyond_one_refill()
     {
         var rig = ZoneRig(cores: 2, lazyMax: 100_000, classLimit: 4);
         rig.Sim.Cores.Bind(1);
-        var areas = Enumerable.Range(0, 16).Select(_ => rig.Alloc(1)).ToList();
+        var areas = Enumerable.Range(0, 96).Select(_ => rig.Alloc(1)).ToList();
         foreach (int a in areas) rig.Free(a);
-        rig.A.Purge();                                 // back to core 1's class-1 cache (cap 16), then decayed
-        int afterFirst = rig.Stats().CachedAreas;
-        rig.Free(rig.Alloc(1));
+        rig.A.Purge();                                 // all 96 back to core 1's class-1 cache
+        int cached = rig.Stats().CachedAreas;
+        Assert.Equal(96, cached);                      // three refills of 32, all back, none idle yet
+        // Class 1 stays idle; a 5-page area (beyond the classes) keeps purges coming. Every
+        // purge gives back a quarter of what stayed idle beyond one refill (32 one-page areas
+        // with their guard): 96, 80, 68, 59, ... down to 35, where the quarter rounds to 0.
+        int expected = cached;
+        for (int round = 0; round < 16; round++)
+        {
+            rig.Free(rig.Alloc(5));
+            rig.A.Purge();
+            expected -= expected > 32 ? (expected - 32) >> 2 : 0;
+            Assert.Equal(expected, rig.Stats().CachedAreas);
+            rig.Check();
+        }
+        Assert.Equal(35, expected);
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
+    [Fact]
+    public void Areas_a_class_reuses_every_period_do_not_decay()
+    {
+        var rig = ZoneRig(cores: 2, lazyMax: 100_000, classLimit: 4);
+        rig.Sim.Cores.Bind(1);
+        var areas = Enumerable.Range(0, 96).Select(_ => rig.Alloc(1)).ToList();
+        foreach (int a in areas) rig.Free(a);
         rig.A.Purge();
-        int afterSecond = rig.Stats().CachedAreas;
-        Assert.True(afterSecond < afterFirst, $"cache did not decay: {afterFirst} then {afterSecond}");
+        int cached = rig.Stats().CachedAreas;
+        int refills = rig.Stats().ZoneRefills;
+        for (int round = 0; round < 8; round++)
+        {
+            // Use every cached area, give them all back: nothing stayed idle, so nothing decays
+            // and the class never goes back to the free tree.
+            int n = rig.Stats().CachedAreas;
+            Stats s0 = rig.Stats();
+            var again = Enumerable.Range(0, n).Select(_ => rig.Alloc(1)).ToList();
+            Assert.Equal(s0.ZoneHits + n, rig.Stats().ZoneHits);
+            foreach (int a in again) rig.Free(a);
+            rig.A.Purge();
+            Assert.Equal(cached, rig.Stats().CachedAreas);
+        }
+        Assert.Equal(refills, rig.Stats().ZoneRefills);
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
+    [Fact]
+    public void One_core_can_use_the_records_of_every_core()
+    {
+        // The pool keeps a home range of records per core (so cores write different cache
+        // lines), but a core whose home runs dry borrows: the whole pool serves any core.
+        var rig = ZoneRig(cores: 4, spanPages: 1024, guard: 1, lazyMax: 100_000, classLimit: 4, maxAreas: 48);
+        rig.Sim.Cores.Bind(2);
+        var live = new List<int>();
+        Status s;
+        while ((s = rig.A.AllocPages(8, 1, 0, out int page)) == Status.Ok) live.Add(page);
+        Assert.Equal(Status.NoRecords, s);
+        Assert.True(live.Count >= 48 - 4 - 1 - 1, $"core 2 got only {live.Count} of 48 records");
+        rig.Check();
+        foreach (int p in live) rig.Free(p);
+        rig.A.Purge();
+        Assert.Equal(0, rig.Stats().LiveAreas);
         rig.Sim.Cores.Bind(0);
         rig.Check();
     }

@@ -294,6 +294,8 @@ public sealed partial class Allocator
             areas += count;
         }
         if (areas != z.CachedAreas || pages != z.CachedPages) return "zone " + z.Index + " cache counters disagree with its lists";
+        if (areas > _zoneAreaCap) return "zone " + z.Index + " caches " + areas + " areas, over its share of the pool (" + _zoneAreaCap + ")";
+        if (pages > _zonePageCap) return "zone " + z.Index + " caches " + pages + " pages, over its cap (" + _zonePageCap + ")";
         bool bit = (_cacheMask & (1 << z.Index)) != 0;
         if (_zonesOn && bit != (areas > 0)) return "drain mask bit of core " + z.Index + " is " + (bit ? "set" : "clear") + " but its cache holds " + areas + " areas";
         return null;

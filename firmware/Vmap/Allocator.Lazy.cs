@@ -306,7 +306,7 @@ public sealed partial class Allocator
                 {
                     int following = next[a];
                     int cls = _pool.Size[a] - _guard;
-                    if (cls <= _classLimit && z.CacheCount[cls] < z.CacheCap[cls])
+                    if (cls <= _classLimit && CacheRoom(z, cls) > 0)
                     {
                         PushCachedLocked(z, a);
                         moved += cls;

@@ -41,6 +41,17 @@ public sealed partial class Allocator : IDrainable
     // areas, so the small spans of microcontroller boards keep ClassCapAreas for every class.
     private const int ClassCapSpanShift = 4;
 
+    // A zone's whole cache is bounded too, in records and in pages. A cached area keeps its
+    // record, where a merge into the free tree usually gives it back, so caches sized by
+    // address space alone could hold every record and make allocations fail for want of one:
+    // a zone keeps at most a (2 x cores)th of the pool, half of it always stays for the free
+    // tree, lazy and live areas. In pages, a zone keeps twice what one purge period returns
+    // (its share of LazyMaxPages, guard pages counted) and at most a (2 x cores)th of the
+    // span: every class's cap together would allow far more, and the few areas each rarely
+    // used class keeps add up over hundreds of classes and many cores.
+    private int _zoneAreaCap;
+    private int _zonePageCap;
+
     // Cached areas detached per zone section while draining or decaying.
     private const int DrainChunk = 64;
 
@@ -78,6 +89,10 @@ public sealed partial class Allocator : IDrainable
             int byPages = capPages / cls;
             caps[cls] = byPages > ClassCapAreas ? byPages : ClassCapAreas;
         }
+        _zoneAreaCap = c.MaxAreas / (2 * c.Cores);
+        long pageCap = 2L * (lazyMax / c.Cores) * (1 + c.GuardPages) + RefillMaxPages;
+        long spanShare = c.SpanPages / (2 * c.Cores);
+        _zonePageCap = (int)(pageCap < spanShare ? pageCap : spanShare);
         _zones = new Zone[c.Cores];
         for (int i = 0; i < c.Cores; i++)
         {
@@ -86,6 +101,17 @@ public sealed partial class Allocator : IDrainable
     }
 
     // ---- the cache: building blocks (caller holds the zone lock) --------------------------
+
+    /// <summary>How many more areas class <paramref name="cls"/> of zone <paramref name="z"/> may cache (exact under the zone lock, a hint without).</summary>
+    private int CacheRoom(Zone z, int cls)
+    {
+        int room = z.CacheCap[cls] - z.CacheCount[cls];
+        int byAreas = _zoneAreaCap - z.CachedAreas;
+        int byPages = (_zonePageCap - z.CachedPages) / (cls + _guard);
+        if (byAreas < room) room = byAreas;
+        if (byPages < room) room = byPages;
+        return room > 0 ? room : 0;
+    }
 
     private void PushCachedLocked(Zone z, int area)
     {
@@ -165,7 +191,7 @@ public sealed partial class Allocator : IDrainable
     private int RefillCount(Zone z, int pages)
     {
         int want = RefillBatch(pages);
-        int room = z.CacheCap[pages] - z.CacheCount[pages];
+        int room = CacheRoom(z, pages);
         if (want > room) want = room;
         return want > 1 ? want - 1 : 0;
     }
@@ -198,7 +224,7 @@ public sealed partial class Allocator : IDrainable
                     MakeBusyLocked(z, area, page, reserve, tag, core);
                     // The class's room is exact here (the zone lock is held), so nothing
                     // carved ever has to go back. (No extras: the size may have no class.)
-                    if (extras > 0 && extras > z.CacheCap[pages] - z.CacheCount[pages]) extras = z.CacheCap[pages] - z.CacheCount[pages];
+                    if (extras > 0 && extras > CacheRoom(z, pages)) extras = CacheRoom(z, pages);
                     if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
                     z.Cs.Record(_clock.Ticks - z0);
                 }
@@ -244,8 +270,8 @@ public sealed partial class Allocator : IDrainable
 
     /// <summary>
     /// Decay (after Linux decay_va_pool_node): each zone gives back to the free tree a quarter
-    /// of the areas of every class that stayed idle since the last purge, beyond one refill's
-    /// worth, at most <see cref="DrainChunk"/> areas per zone section. Linux returns a quarter
+    /// (rounded up) of the areas of every class that stayed idle since the last purge, beyond
+    /// one refill's worth, at most <see cref="DrainChunk"/> areas per zone section. Linux returns a quarter
     /// of the whole pool, so the areas a busy class reuses every period go to the tree and are
     /// carved again (under the lock zones exist to avoid); here only idle space decays,
     /// geometrically. A rarely used class keeps what its last refill carved (at most
@@ -271,7 +297,7 @@ public sealed partial class Allocator : IDrainable
                     long t0 = _clock.Ticks;
                     for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                     {
-                        if (quota < 0) quota = z.CacheLow[cls] > RefillBatch(cls) ? (z.CacheLow[cls] - RefillBatch(cls)) >> 2 : 0;
+                        if (quota < 0) quota = z.CacheLow[cls] > RefillBatch(cls) ? (z.CacheLow[cls] - RefillBatch(cls) + 3) >> 2 : 0;
                         if (quota == 0 || z.CacheHead[cls] == Nil)
                         {
                             z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts

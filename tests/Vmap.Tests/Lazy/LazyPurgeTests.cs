@@ -155,23 +155,38 @@ public sealed class LazyPurgeTests
     [Fact]
     public void A_threshold_purge_never_makes_another_free_wait_or_fail()
     {
-        // A slow flush (20 ms) holds the purge gate; frees on another core must not wait for it.
+        // The purger's flush blocks until the test releases it, holding the purge gate; frees on
+        // another core must all complete meanwhile. One that waited for the purge would never
+        // complete, so the check does not depend on timing.
         VmapConfig cfg = Rig.Small(spanPages: 4096, guard: 0, lazyMaxPages: 4, cores: 2);
-        var rig = new Rig(cfg, flushFixedMicros: 20_000);
+        var rig = new Rig(cfg);
+        using var inFlush = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        rig.Sim.Mmu.FlushFault = (_, _) =>
+        {
+            inFlush.Set();
+            release.Wait();
+            return null;
+        };
         var first = Enumerable.Range(0, 3).Select(_ => rig.Alloc(2)).ToList();
         var second = Enumerable.Range(0, 50).Select(_ => rig.Alloc(1)).ToList();
         var purger = new Thread(() => { rig.Sim.Cores.Bind(0); foreach (int p in first) rig.Free(p); });
         purger.Start();
-        while (rig.Sim.Mmu.Flushes == 0 && rig.Sim.Mmu.StalePages() < 6) Thread.SpinWait(100);
-        Thread.Sleep(2); // the purger is now inside its 20 ms flush
-        rig.Sim.Cores.Bind(1);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        foreach (int p in second) Assert.Equal(Status.Ok, rig.A.FreePages(p));
-        sw.Stop();
+        Assert.True(inFlush.Wait(TimeSpan.FromSeconds(30)), "the third free did not start a purge");
+        var statuses = new List<Status>();
+        var freer = new Thread(() =>
+        {
+            rig.Sim.Cores.Bind(1);
+            foreach (int p in second) statuses.Add(rig.A.FreePages(p));
+        });
+        freer.Start();
+        bool done = freer.Join(TimeSpan.FromSeconds(30));
+        release.Set();
         purger.Join();
-        rig.Sim.Cores.Bind(0);
-        // Generous bound: 50 frees that waited for the flush would take at least 18 ms.
-        Assert.True(sw.ElapsedMilliseconds < 15, $"frees waited {sw.ElapsedMilliseconds} ms for a running purge");
+        if (!done) freer.Join();
+        Assert.True(done, "frees on another core waited for the running purge");
+        Assert.All(statuses, st => Assert.Equal(Status.Ok, st));
+        rig.Sim.Mmu.FlushFault = null;
         rig.A.Purge();
         Assert.Equal(0, rig.A.LazyPages);
         Assert.Equal(0, rig.Stats().PurgeOverlaps);
@@ -181,17 +196,30 @@ public sealed class LazyPurgeTests
     [Fact]
     public void With_deferred_purges_not_even_the_free_that_crosses_the_threshold_waits()
     {
+        // The purge thread's flush blocks until every free has returned: a free that waited
+        // for the purge would never return.
         VmapConfig cfg = Rig.Small(spanPages: 4096, guard: 0, lazyMaxPages: 4);
         cfg.DeferredPurge = true;
-        var rig = new Rig(cfg, flushFixedMicros: 20_000);
+        var rig = new Rig(cfg);
+        using var release = new ManualResetEventSlim(false);
+        rig.Sim.Mmu.FlushFault = (_, _) =>
+        {
+            release.Wait();
+            return null;
+        };
         var areas = Enumerable.Range(0, 40).Select(_ => rig.Alloc(2)).ToList();
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        foreach (int p in areas) rig.Free(p); // crosses the threshold at the third free
-        sw.Stop();
-        Assert.True(sw.ElapsedMilliseconds < 15, $"frees took {sw.ElapsedMilliseconds} ms: one waited for a 20 ms flush");
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var statuses = new List<Status>();
+        var freer = new Thread(() => { foreach (int p in areas) statuses.Add(rig.A.FreePages(p)); }); // crosses the threshold at the third free
+        freer.Start();
+        bool done = freer.Join(TimeSpan.FromSeconds(30));
+        release.Set();
+        if (!done) freer.Join();
+        Assert.True(done, "a free waited for the purge thread's flush");
+        Assert.All(statuses, st => Assert.Equal(Status.Ok, st));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (rig.Stats().Purges == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
         Assert.True(rig.Stats().Purges > 0, "the purge thread never purged");
+        rig.Sim.Mmu.FlushFault = null;
         rig.A.Stop();
         Assert.Equal(0, rig.A.LazyPages);
         rig.Check();

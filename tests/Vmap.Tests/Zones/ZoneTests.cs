@@ -76,18 +76,18 @@ public sealed class ZoneTests
         int cached = rig.Stats().CachedAreas;
         Assert.Equal(96, cached);                      // three refills of 32, all back, none idle yet
         // Class 1 stays idle; a 5-page area (beyond the classes) keeps purges coming. Every
-        // purge gives back a quarter of what stayed idle beyond one refill (32 one-page areas
-        // with their guard): 96, 80, 68, 59, ... down to 35, where the quarter rounds to 0.
+        // purge gives back a quarter (rounded up) of what stayed idle beyond one refill (32
+        // one-page areas with their guard): 96, 80, 68, 59, ... down to 32, the last refill.
         int expected = cached;
         for (int round = 0; round < 16; round++)
         {
             rig.Free(rig.Alloc(5));
             rig.A.Purge();
-            expected -= expected > 32 ? (expected - 32) >> 2 : 0;
+            expected -= expected > 32 ? (expected - 32 + 3) >> 2 : 0;
             Assert.Equal(expected, rig.Stats().CachedAreas);
             rig.Check();
         }
-        Assert.Equal(35, expected);
+        Assert.Equal(32, expected);
         rig.Sim.Cores.Bind(0);
         rig.Check();
     }
@@ -117,6 +117,28 @@ public sealed class ZoneTests
         Assert.Equal(refills, rig.Stats().ZoneRefills);
         rig.Sim.Cores.Bind(0);
         rig.Check();
+    }
+
+    [Fact]
+    public void A_zone_caches_at_most_its_share_of_the_records_and_twice_a_purge_period_of_pages()
+    {
+        // 4 cores, 512 records: a zone keeps at most 512 / 8 = 64 records cached. LazyMaxPages
+        // 64 gives each zone a 16-page share: at most 2 * 16 * 2 + 64 = 128 reserved pages.
+        var rig = ZoneRig(cores: 4, spanPages: 4096, guard: 1, lazyMax: 64, classLimit: 16, maxAreas: 512);
+        var rnd = new Random(7);
+        for (int round = 0; round < 40; round++)
+        {
+            int core = rnd.Next(4);
+            rig.Sim.Cores.Bind(core);
+            var areas = Enumerable.Range(0, 30).Select(_ => rig.Alloc(rnd.Next(1, 17))).ToList();
+            foreach (int a in areas) rig.Free(a);
+            rig.A.Purge();
+            Stats s = rig.Stats();
+            Assert.True(s.CachedAreas <= 4 * 64, $"round {round}: {s.CachedAreas} areas cached");
+            Assert.True(s.CachedPages <= 4 * 128, $"round {round}: {s.CachedPages} pages cached");
+            rig.Check();                               // checks each zone against both caps
+        }
+        rig.Sim.Cores.Bind(0);
     }
 
     [Fact]

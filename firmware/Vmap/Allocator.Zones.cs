@@ -270,13 +270,14 @@ public sealed partial class Allocator : IDrainable
 
     /// <summary>
     /// Decay (after Linux decay_va_pool_node): each zone gives back to the free tree a quarter
-    /// (rounded up) of the areas of every class that stayed idle since the last purge, beyond
-    /// one refill's worth, at most <see cref="DrainChunk"/> areas per zone section. Linux returns a quarter
-    /// of the whole pool, so the areas a busy class reuses every period go to the tree and are
-    /// carved again (under the lock zones exist to avoid); here only idle space decays,
-    /// geometrically. A rarely used class keeps what its last refill carved (at most
-    /// RefillMaxPages pages): decaying that too would only send it back and forth between the
-    /// cache and the tree. A drain takes it when space runs out. A stack is
+    /// (rounded down, as Linux) of the areas of every class that stayed idle since the last
+    /// purge, beyond one refill's worth, at most <see cref="DrainChunk"/> areas per zone
+    /// section. Linux returns a quarter of the whole pool, so the areas a busy class reuses
+    /// every period go to the tree and are carved again (under the lock zones exist to
+    /// avoid); here only idle space decays, geometrically. A rarely used class keeps what its last refill carved (at most
+    /// RefillMaxPages pages) and up to three more areas: decaying those too would only send
+    /// them back and forth between the cache and the tree. The zone's page cap bounds what all
+    /// classes keep together, and a drain takes everything when space runs out. A stack is
     /// popped and pushed at its top, so its bottom <c>CacheLow</c> areas (the fewest it held
     /// since the last purge) are the idle ones.
     /// </summary>
@@ -297,7 +298,7 @@ public sealed partial class Allocator : IDrainable
                     long t0 = _clock.Ticks;
                     for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                     {
-                        if (quota < 0) quota = z.CacheLow[cls] > RefillBatch(cls) ? (z.CacheLow[cls] - RefillBatch(cls) + 3) >> 2 : 0;
+                        if (quota < 0) quota = z.CacheLow[cls] > RefillBatch(cls) ? (z.CacheLow[cls] - RefillBatch(cls)) >> 2 : 0;
                         if (quota == 0 || z.CacheHead[cls] == Nil)
                         {
                             z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts

@@ -143,7 +143,7 @@ public sealed partial class Allocator
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
-                for (int a = z.Busy.First(); a != Nil; a = z.Busy.NextOf(a))
+                for (int a = z.Busy.Head; a != Nil; a = z.Busy.NextOf(a))
                 {
                     starts[n] = _pool.Start[a];
                     handles[n] = a;
@@ -212,7 +212,7 @@ public sealed partial class Allocator
         for (int i = 0; i < _zones.Length; i++)
         {
             p = _zones[i].Busy.Validate(seen);
-            if (p != null) return "busy tree of zone " + i + ": " + p;
+            if (p != null) return "busy list of zone " + i + ": " + p;
         }
         p = CheckFreeList();
         if (p != null) return p;
@@ -228,14 +228,14 @@ public sealed partial class Allocator
         {
             Zone z = _zones[i];
             int livePages = 0;
-            for (int a = z.Busy.First(); a != Nil; a = z.Busy.NextOf(a))
+            for (int a = z.Busy.Head; a != Nil; a = z.Busy.NextOf(a))
             {
                 Collect(a, starts, sizes, ref n);
                 livePages += _pool.Size[a] - _guard;
                 if (_zonesOn && _pool.Prev[a] != i) return "busy area " + a + " of zone " + i + " names core " + _pool.Prev[a];
             }
-            if (z.Busy.Count != z.LiveAreas) return "zone " + i + " live areas: counter " + z.LiveAreas + ", busy tree " + z.Busy.Count;
-            if (livePages != z.LivePages) return "zone " + i + " live pages: counter " + z.LivePages + ", busy tree " + livePages;
+            if (z.Busy.Count != z.LiveAreas) return "zone " + i + " live areas: counter " + z.LiveAreas + ", busy list " + z.Busy.Count;
+            if (livePages != z.LivePages) return "zone " + i + " live pages: counter " + z.LivePages + ", busy list " + livePages;
 
             int lazyPages = 0;
             for (int a = z.LazyHead; a != Nil; a = _pool.Next[a])
@@ -312,7 +312,7 @@ public sealed partial class Allocator
         }
         for (int i = 0; i < _zones.Length; i++)
         {
-            for (int a = _zones[i].Busy.First(); a != Nil; a = _zones[i].Busy.NextOf(a))
+            for (int a = _zones[i].Busy.Head; a != Nil; a = _zones[i].Busy.NextOf(a))
             {
                 if (!_pool.IsBusy(a) || _pool.IsFree(a)) return "busy area " + a + " does not carry the busy state";
                 if (tags[_pool.Start[a]] != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];

@@ -166,7 +166,7 @@ public sealed partial class Allocator
 
     private void WaitForTransitsAndPurge()
     {
-        // A free that has left the busy tree but not yet reached the lazy list (or a drain or
+        // A free that has left the busy list but not yet reached the lazy list (or a drain or
         // decay between a cache and the tree) holds space no purge or drain can see; it is a
         // few instructions away from landing, so wait for it rather than report no memory for
         // space that is about to come back.

@@ -199,7 +199,7 @@ public sealed partial class Allocator : IDrainable
     /// <summary>
     /// The zone's slow path, in one critical section: under the free-tree lock, carves the
     /// area (and up to <paramref name="extras"/> more of the same size for the cache) and,
-    /// holding the zone lock inside it, enters the area in the zone's busy tree and caches the
+    /// holding the zone lock inside it, enters the area in the zone's busy list and caches the
     /// extras. Nesting the zone lock makes a miss one section instead of a carving section and
     /// a zone section, and the carved space is never outside both trees and the cache, so a
     /// miss needs no transit count (see the lock order in the class comment).

@@ -18,7 +18,7 @@ namespace Vmap;
 /// </list>
 /// <para>Locks. Sleeping locks: the purge gate and the drain gate (see <see cref="PurgeGate"/>).
 /// Critical sections: the free-tree lock <c>_treeLock</c> (free space, the record pool, the
-/// preload slots, the fit counters), one lock per core zone (its busy tree, cache and counters,
+/// preload slots, the fit counters), one lock per core zone (its busy list, cache and counters,
 /// see <see cref="Zone"/>) and the drain lock (building the drain mask). One nesting only:
 /// a zone's cache miss takes its zone lock inside the free-tree lock (carve, enter the busy
 /// tree and refill the cache in one section), so the lock order is free-tree, then zone; no
@@ -260,7 +260,7 @@ public sealed partial class Allocator
             return CarveForZone(z, pages, alignPages, tag, core, 0, out page);
         }
 
-        // Zones off: carve and enter the busy tree in one free-tree section.
+        // Zones off: carve and enter the busy list in one free-tree section.
         if (_preload[core] == Nil) RefillPreload(core);
         Status s;
         lock (_treeLock)
@@ -333,7 +333,7 @@ public sealed partial class Allocator
         return Status.Ok;
     }
 
-    /// <summary>Enters a carved range into zone <paramref name="z"/>'s busy tree and tags its first page. Caller holds the zone lock.</summary>
+    /// <summary>Enters a carved range into zone <paramref name="z"/>'s busy list and tags its first page. Caller holds the zone lock.</summary>
     private void MakeBusyLocked(Zone z, int area, int start, int reserve, int tag, int core)
     {
         _pool.Start[area] = start;
@@ -341,7 +341,7 @@ public sealed partial class Allocator
         _pool.Aux[area] = tag;
         _pool.Prev[area] = core;
         _pool.SetState(area, AreaPool.BusyState);
-        z.Busy.Insert(area);
+        z.Busy.Add(area);
         _free.Tags[start] = area;
         z.Allocs++;
         z.LiveAreas++;
@@ -397,7 +397,7 @@ public sealed partial class Allocator
     }
 
     /// <summary>
-    /// Takes the area starting at <paramref name="page"/> out of its zone's busy tree, or
+    /// Takes the area starting at <paramref name="page"/> out of its zone's busy list, or
     /// returns nil. The page's boundary tag finds the record in O(1) (read without a lock);
     /// under the zone lock, its state, start and zone confirm it.
     /// </summary>
@@ -437,7 +437,7 @@ public sealed partial class Allocator
         {
             long t0 = _clock.Ticks;
             _pool.SetState(area, AreaPool.BusyState);
-            z.Busy.Insert(area);
+            z.Busy.Add(area);
             z.Frees--;
             z.LiveAreas++;
             z.LivePages += _pool.Size[area] - _guard;

@@ -6,17 +6,17 @@ namespace Vmap;
 /// subtree maximum 0, and is never written after construction, so tree and list code needs no
 /// null branches. Eight ints make a record: 32 bytes.
 /// <code>
-///   field        free area (free tree)       busy area (busy tree)    lazy area      pooled
+///   field        free area (free tree)       busy area (busy list)    lazy area      pooled
 ///   Start        first page                  first page               first page     -
 ///   Size         pages                       pages + guard pages      same as busy   -
-///   Left/Right   children                    children                 -              -
+///   Left/Right   children                    busy list links          -              -
 ///   ParentColor  state | parent &lt;&lt; 1 | black  (state: Free, Busy or none; see below)
 ///   Aux          largest block in subtree    caller tag               caller tag     -
 ///   Prev         lower free neighbour        core that allocated it   core           -
 ///   Next         higher free neighbour       -                        next lazy      next pooled
 /// </code>
-/// <c>ParentColor</c> packs, from bit 0: the colour (1 = black), the parent handle (28 bits) and
-/// the record's state (<see cref="FreeState"/> or <see cref="BusyState"/>; neither for a lazy,
+/// <c>ParentColor</c> packs, from bit 0: the colour (1 = black) and the parent handle (28 bits),
+/// both for free blocks only, and the record's state (<see cref="FreeState"/> or <see cref="BusyState"/>; neither for a lazy,
 /// cached, preloaded or pooled record). The state lets the boundary tags be checked in O(1).
 /// Protected by the free-tree lock of the allocator that owns it (records move between the
 /// trees only under that lock; a record taken off the lazy list belongs to the purger).
@@ -29,7 +29,7 @@ internal sealed class AreaPool
     /// <summary>ParentColor bit: the record is a block of the free tree.</summary>
     public const int FreeState = 1 << 30;
 
-    /// <summary>ParentColor bit: the record is a live area of the busy tree.</summary>
+    /// <summary>ParentColor bit: the record is a live area of the busy list.</summary>
     public const int BusyState = 1 << 29;
 
     /// <summary>Both state bits.</summary>

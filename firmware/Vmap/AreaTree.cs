@@ -1,9 +1,8 @@
 namespace Vmap;
 
 /// <summary>
-/// A red-black tree of area records keyed by <c>Start</c> (Linux lib/rbtree.c, with the
-/// augmentation of mm/vmalloc.c's free tree). Two instances share one <see cref="AreaPool"/>:
-/// the free tree (augmented) and the busy tree (plain).
+/// The free tree: a red-black tree of area records keyed by <c>Start</c> (Linux lib/rbtree.c),
+/// with the augmentation of mm/vmalloc.c's free tree.
 /// <para>Red-black properties, true whenever no operation is in progress:</para>
 /// <list type="number">
 /// <item>every node is red or black; nil is black;</item>
@@ -12,10 +11,10 @@ namespace Vmap;
 /// <item>every path from a node down to nil crosses the same number of black nodes.</item>
 /// </list>
 /// Hence the height is at most 2 log2(n + 1).
-/// <para>Augmentation (free tree only): <c>Aux[n] = max(Size[n], Aux[Left[n]], Aux[Right[n]])</c>,
+/// <para>Augmentation: <c>Aux[n] = max(Size[n], Aux[Left[n]], Aux[Right[n]])</c>,
 /// the largest free block in n's subtree, with <c>Aux[nil] = 0</c>. It lets the lowest-fit search
 /// skip every subtree that cannot hold the request.</para>
-/// <para>Nil (handle 0) is never written, so trees under different locks may share the pool.</para>
+/// <para>Nil (handle 0) is never written, so the zones' lists under other locks may share the pool.</para>
 /// The caller holds the lock that protects the tree.
 /// </summary>
 internal sealed class AreaTree
@@ -28,7 +27,6 @@ internal sealed class AreaTree
     private readonly int[] _right;
     private readonly int[] _pc;
     private readonly int[] _aux;
-    private readonly bool _augmented;
 
     /// <summary>The root handle, nil when the tree is empty.</summary>
     public int Root;
@@ -36,7 +34,7 @@ internal sealed class AreaTree
     /// <summary>The number of nodes.</summary>
     public int Count;
 
-    public AreaTree(AreaPool pool, bool augmented)
+    public AreaTree(AreaPool pool)
     {
         _start = pool.Start;
         _size = pool.Size;
@@ -44,7 +42,6 @@ internal sealed class AreaTree
         _right = pool.Right;
         _pc = pool.ParentColor;
         _aux = pool.Aux;
-        _augmented = augmented;
     }
 
     // ---- node building blocks -------------------------------------------------------------
@@ -65,7 +62,7 @@ internal sealed class AreaTree
 
     private void CopyColor(int to, int from) => _pc[to] = (_pc[to] & ~1) | (_pc[from] & 1);
 
-    /// <summary>Largest free block in the subtree of <paramref name="n"/> (free tree only).</summary>
+    /// <summary>Largest free block in the subtree of <paramref name="n"/>.</summary>
     public int SubtreeMax(int n) => _aux[n];
 
     private int ComputeMax(int n)
@@ -81,7 +78,6 @@ internal sealed class AreaTree
     /// <summary>Recomputes the augmented value from <paramref name="n"/> up to the root.</summary>
     private void PropagateToRoot(int n)
     {
-        if (!_augmented) return;
         while (n != Nil)
         {
             _aux[n] = ComputeMax(n);
@@ -95,7 +91,6 @@ internal sealed class AreaTree
     /// </summary>
     public void SizeChanged(int n)
     {
-        if (!_augmented) return;
         while (n != Nil)
         {
             int m = ComputeMax(n);
@@ -122,11 +117,8 @@ internal sealed class AreaTree
         ReplaceChild(ParentOf(x), x, y);
         _left[y] = x;
         SetParent(x, y);
-        if (_augmented)
-        {
-            _aux[y] = _aux[x];
-            _aux[x] = ComputeMax(x);
-        }
+        _aux[y] = _aux[x];
+        _aux[x] = ComputeMax(x);
     }
 
     private void RotateRight(int y)
@@ -138,11 +130,8 @@ internal sealed class AreaTree
         ReplaceChild(ParentOf(y), y, x);
         _right[x] = y;
         SetParent(y, x);
-        if (_augmented)
-        {
-            _aux[x] = _aux[y];
-            _aux[y] = ComputeMax(y);
-        }
+        _aux[x] = _aux[y];
+        _aux[y] = ComputeMax(y);
     }
 
     /// <summary>Puts <paramref name="newChild"/> where <paramref name="oldChild"/> hung under <paramref name="parent"/>.</summary>
@@ -256,11 +245,8 @@ internal sealed class AreaTree
         if (parent == Nil) Root = n;
         else if (goLeft) _left[parent] = n;
         else _right[parent] = n;
-        if (_augmented)
-        {
-            _aux[n] = _size[n];
-            SizeChanged(parent);
-        }
+        _aux[n] = _size[n];
+        SizeChanged(parent);
         Count++;
         InsertFixup(n);
     }
@@ -474,8 +460,8 @@ internal sealed class AreaTree
     // ---- checks ----------------------------------------------------------------------------------
 
     /// <summary>
-    /// Checks the red-black properties, the parent links, the key order and (free tree) the
-    /// augmented values. Returns null when all hold, else what is wrong. Marks each node in
+    /// Checks the red-black properties, the parent links, the key order and the augmented
+    /// values. Returns null when all hold, else what is wrong. Marks each node in
     /// <paramref name="seen"/>; a node already marked is reported (a record in two places).
     /// </summary>
     public string Validate(bool[] seen)
@@ -508,7 +494,7 @@ internal sealed class AreaTree
         problem = CheckSubtree(r, key + 1, high, seen, ref nodes, out int rh);
         if (problem != null) return problem;
         if (lh != rh) return "black heights differ under record " + n;
-        if (_augmented && _aux[n] != ComputeMax(n)) return "record " + n + " has subtree max " + _aux[n] + ", expected " + ComputeMax(n);
+        if (_aux[n] != ComputeMax(n)) return "record " + n + " has subtree max " + _aux[n] + ", expected " + ComputeMax(n);
         blackHeight = lh + (IsBlack(n) ? 1 : 0);
         return null;
     }

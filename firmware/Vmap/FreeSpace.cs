@@ -48,7 +48,7 @@ internal sealed class FreeSpace
         _next = pool.Next;
         _left = pool.Left;
         _right = pool.Right;
-        Tree = new AreaTree(pool, true);
+        Tree = new AreaTree(pool);
     }
 
     /// <summary>The largest free block in pages.</summary>

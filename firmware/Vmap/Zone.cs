@@ -7,7 +7,7 @@ namespace Vmap;
 /// <item>A cache of free areas in size classes, one class per page count from 1 to the
 ///   board's SizeClassLimit, each a stack through <c>Next</c>. Cached areas are carved already
 ///   (with their guard pages) and belong to no tree.</item>
-/// <item>The busy tree of the areas this core handed out; a free finds the zone through the
+/// <item>The busy list of the areas this core handed out; a free finds the zone through the
 ///   area's record, whichever core frees it.</item>
 /// <item>Its own lazy list (lock-free, like the global one of Linux) and lazy page count.</item>
 /// </list>
@@ -22,7 +22,7 @@ internal sealed class Zone
         Index = index;
         Lock = lockObject;
         Cs = meter;
-        Busy = new AreaTree(pool, false);
+        Busy = new BusyList(pool);
         CacheHead = new int[classLimit + 1];
         CacheCount = new int[classLimit + 1];
         CacheLow = new int[classLimit + 1];
@@ -31,14 +31,14 @@ internal sealed class Zone
     /// <summary>The core this zone belongs to (0 with zones off).</summary>
     public readonly int Index;
 
-    /// <summary>The zone lock: protects the busy tree, the cache and the counters below.</summary>
+    /// <summary>The zone lock: protects the busy list, the cache and the counters below.</summary>
     public readonly object Lock;
 
     /// <summary>Timing of this lock's critical sections.</summary>
     public readonly CsMeter Cs;
 
     /// <summary>Live areas handed out by this core, by start page.</summary>
-    public readonly AreaTree Busy;
+    public readonly BusyList Busy;
 
     /// <summary>Per size class (pages): the top of the stack of cached areas; zone lock.</summary>
     public readonly int[] CacheHead;
@@ -67,6 +67,6 @@ internal sealed class Zone
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
     public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
     public int InTransit;     // operations holding this zone's space in no structure: a free between
-                              // the busy tree and the lazy list, a drain or decay between the cache
+                              // the busy list and the lazy list, a drain or decay between the cache
                               // and the free tree (a refill moves space under both locks: never)
 }

@@ -306,7 +306,7 @@ public sealed partial class Allocator
                 {
                     int following = next[a];
                     int cls = _pool.Size[a] - _guard;
-                    if (cls <= _classLimit && CacheRoom(z, cls) > 0)
+                    if (cls <= _classLimit && HasCacheRoom(z, cls))
                     {
                         PushCachedLocked(z, a);
                         moved += cls;

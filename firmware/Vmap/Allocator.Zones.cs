@@ -51,6 +51,7 @@ public sealed partial class Allocator : IDrainable
     // used class keeps add up over hundreds of classes and many cores.
     private int _zoneAreaCap;
     private int _zonePageCap;
+    private int[] _refillBatch; // per class: areas one refill carves (RefillMaxPages, RefillMaxAreas)
 
     // Cached areas detached per zone section while draining or decaying.
     private const int DrainChunk = 64;
@@ -84,8 +85,10 @@ public sealed partial class Allocator : IDrainable
         int capPages = lazyMax / c.Cores;
         if (capPages > c.SpanPages >> ClassCapSpanShift) capPages = c.SpanPages >> ClassCapSpanShift;
         int[] caps = new int[_classLimit + 1];
+        _refillBatch = new int[_classLimit + 1];
         for (int cls = 1; cls <= _classLimit; cls++)
         {
+            _refillBatch[cls] = ComputeRefillBatch(cls);
             int byPages = capPages / cls;
             caps[cls] = byPages > ClassCapAreas ? byPages : ClassCapAreas;
         }
@@ -111,6 +114,12 @@ public sealed partial class Allocator : IDrainable
         if (byAreas < room) room = byAreas;
         if (byPages < room) room = byPages;
         return room > 0 ? room : 0;
+    }
+
+    /// <summary>True when class <paramref name="cls"/> of zone <paramref name="z"/> may cache one more area (zone lock).</summary>
+    private bool HasCacheRoom(Zone z, int cls)
+    {
+        return z.CacheCount[cls] < z.CacheCap[cls] && z.CachedAreas < _zoneAreaCap && z.CachedPages + cls + _guard <= _zonePageCap;
     }
 
     private void PushCachedLocked(Zone z, int area)
@@ -179,8 +188,8 @@ public sealed partial class Allocator : IDrainable
         return page >= 0;
     }
 
-    /// <summary>How many areas of class <paramref name="pages"/> one refill carves (the one handed out included).</summary>
-    private int RefillBatch(int pages)
+    /// <summary>How many areas of class <paramref name="pages"/> one refill carves (the one handed out included); start-up only.</summary>
+    private int ComputeRefillBatch(int pages)
     {
         int byPages = RefillMaxPages / (pages + _guard);
         if (byPages > RefillMaxAreas) return RefillMaxAreas;
@@ -190,7 +199,7 @@ public sealed partial class Allocator : IDrainable
     /// <summary>How many extra areas of a class a refill should carve for the cache (racy read of the count: a hint).</summary>
     private int RefillCount(Zone z, int pages)
     {
-        int want = RefillBatch(pages);
+        int want = _refillBatch[pages];
         int room = CacheRoom(z, pages);
         if (want > room) want = room;
         return want > 1 ? want - 1 : 0;
@@ -298,7 +307,7 @@ public sealed partial class Allocator : IDrainable
                     long t0 = _clock.Ticks;
                     for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                     {
-                        if (quota < 0) quota = z.CacheLow[cls] > RefillBatch(cls) ? (z.CacheLow[cls] - RefillBatch(cls)) >> 2 : 0;
+                        if (quota < 0) quota = z.CacheLow[cls] > _refillBatch[cls] ? (z.CacheLow[cls] - _refillBatch[cls]) >> 2 : 0;
                         if (quota == 0 || z.CacheHead[cls] == Nil)
                         {
                             z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts

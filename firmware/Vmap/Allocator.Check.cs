@@ -189,17 +189,16 @@ public sealed partial class Allocator
     public string Validate()
     {
         if (!_started) return null;
-        return ValidateZonesLocked(0);
+        lock (_treeLock) return ValidateZonesLocked(0);
     }
 
-    // Takes every zone lock, then the free-tree lock (no operation nests locks, so any order
-    // is deadlock-free), and checks with all of them held.
+    // Takes the free-tree lock, then every zone lock, in the allocator's lock order (a cache
+    // miss takes its zone lock inside the free-tree lock; nothing holds two zone locks), and
+    // checks with all of them held. With zones off the one zone's lock is the free-tree lock,
+    // taken again (monitors are reentrant).
     private string ValidateZonesLocked(int i)
     {
-        if (i == _zones.Length)
-        {
-            lock (_treeLock) return ValidateLocked();
-        }
+        if (i == _zones.Length) return ValidateLocked();
         lock (_zones[i].Lock) return ValidateZonesLocked(i + 1);
     }
 

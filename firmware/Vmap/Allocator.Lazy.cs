@@ -314,6 +314,8 @@ public sealed partial class Allocator
                     }
                     else
                     {
+                        // A class with room turned away by the zone-wide caps: decay must make room.
+                        if (cls <= _classLimit && z.CacheCount[cls] < z.CacheCap[cls]) z.CapRefusals++;
                         next[a] = rest;
                         rest = a;
                     }

@@ -296,6 +296,10 @@ public sealed partial class Allocator : IDrainable
         {
             Zone z = _zones[i];
             if (z.CachedAreas == 0) continue; // racy hint; a missed decay waits for the next purge
+            // Under pressure (the zone-wide caps turned a return away since the last decay) the
+            // refill's worth is not spared: otherwise the few areas every idle class keeps could
+            // fill the caps for good and turn away the classes in use.
+            bool pressed = z.CapRefusals > 0; // racy hint, reset below under the lock
             int cls = 1;
             int quota = -1; // areas class cls still gives back; -1: not counted yet
             while (cls <= _classLimit)
@@ -305,9 +309,10 @@ public sealed partial class Allocator : IDrainable
                 lock (z.Lock)
                 {
                     long t0 = _clock.Ticks;
+                    if (cls == 1) z.CapRefusals = 0;
                     for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                     {
-                        if (quota < 0) quota = z.CacheLow[cls] > _refillBatch[cls] ? (z.CacheLow[cls] - _refillBatch[cls]) >> 2 : 0;
+                        if (quota < 0) quota = IdleQuota(z.CacheLow[cls], _refillBatch[cls], pressed);
                         if (quota == 0 || z.CacheHead[cls] == Nil)
                         {
                             z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts
@@ -327,6 +332,18 @@ public sealed partial class Allocator : IDrainable
                 Interlocked.Decrement(ref z.InTransit);
             }
         }
+    }
+
+    /// <summary>
+    /// The areas decay gives back from a class that kept <paramref name="idle"/> areas idle:
+    /// a quarter of those beyond one refill (<paramref name="batch"/>), rounded down as Linux
+    /// does; under pressure (the zone-wide caps turned a return away) a quarter of all of them,
+    /// rounded up, so every idle area leaves.
+    /// </summary>
+    private static int IdleQuota(int idle, int batch, bool pressed)
+    {
+        if (pressed) return (idle + 3) >> 2;
+        return idle > batch ? (idle - batch) >> 2 : 0;
     }
 
     /// <summary>

@@ -62,6 +62,7 @@ internal sealed class Zone
     public int Hits;
     public int Refills;
     public int Drained;
+    public int CapRefusals;   // returns the zone-wide caps turned away since the last decay
 
     // Interlocked only.
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next

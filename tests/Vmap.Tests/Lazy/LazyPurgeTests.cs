@@ -171,20 +171,28 @@ public sealed class LazyPurgeTests
         var first = Enumerable.Range(0, 3).Select(_ => rig.Alloc(2)).ToList();
         var second = Enumerable.Range(0, 50).Select(_ => rig.Alloc(1)).ToList();
         var purger = new Thread(() => { rig.Sim.Cores.Bind(0); foreach (int p in first) rig.Free(p); });
-        purger.Start();
-        Assert.True(inFlush.Wait(TimeSpan.FromSeconds(30)), "the third free did not start a purge");
         var statuses = new List<Status>();
         var freer = new Thread(() =>
         {
             rig.Sim.Cores.Bind(1);
             foreach (int p in second) statuses.Add(rig.A.FreePages(p));
         });
-        freer.Start();
-        bool done = freer.Join(TimeSpan.FromSeconds(30));
-        release.Set();
-        purger.Join();
-        if (!done) freer.Join();
+        bool started, done;
+        try
+        {
+            purger.Start();
+            started = inFlush.Wait(TimeSpan.FromSeconds(30));
+            if (started) freer.Start();
+            done = started && freer.Join(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            release.Set(); // never leave the purger blocked, whatever failed
+        }
+        Assert.True(purger.Join(TimeSpan.FromSeconds(30)), "the purge did not finish once released");
+        Assert.True(started, "the third free did not start a purge");
         Assert.True(done, "frees on another core waited for the running purge");
+        Assert.True(freer.Join(TimeSpan.FromSeconds(30)));
         Assert.All(statuses, st => Assert.Equal(Status.Ok, st));
         rig.Sim.Mmu.FlushFault = null;
         rig.A.Purge();
@@ -210,11 +218,18 @@ public sealed class LazyPurgeTests
         var areas = Enumerable.Range(0, 40).Select(_ => rig.Alloc(2)).ToList();
         var statuses = new List<Status>();
         var freer = new Thread(() => { foreach (int p in areas) statuses.Add(rig.A.FreePages(p)); }); // crosses the threshold at the third free
-        freer.Start();
-        bool done = freer.Join(TimeSpan.FromSeconds(30));
-        release.Set();
-        if (!done) freer.Join();
+        bool done;
+        try
+        {
+            freer.Start();
+            done = freer.Join(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            release.Set(); // never leave the purge thread blocked, whatever failed
+        }
         Assert.True(done, "a free waited for the purge thread's flush");
+        Assert.True(freer.Join(TimeSpan.FromSeconds(30)));
         Assert.All(statuses, st => Assert.Equal(Status.Ok, st));
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (rig.Stats().Purges == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);

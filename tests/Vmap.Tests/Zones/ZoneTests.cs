@@ -142,6 +142,40 @@ public sealed class ZoneTests
     }
 
     [Fact]
+    public void Idle_leftovers_that_fill_the_zone_caps_decay_and_the_classes_in_use_get_their_room_back()
+    {
+        // 2 cores, LazyMaxPages 1024: a zone caches at most 2 * 512 * 2 + 64 = 2112 pages. Four
+        // big classes, used once, leave four areas each, which plain decay spares (a quarter of
+        // what lies beyond one refill rounds to 0), and together they fill the cap exactly
+        // (4 * (130 + 131 + 133 + 134) = 2112 reserved pages). Then the one-page class in use
+        // finds no room: its refills cache nothing and its returns are turned away, so without
+        // more it would go to the free tree on every allocation for good. Those refusals make
+        // the next decays take idle areas too, and the class gets its room back.
+        var rig = ZoneRig(cores: 2, spanPages: 16384, guard: 1, lazyMax: 1024, classLimit: 256);
+        rig.Sim.Cores.Bind(1);
+        var big = new List<int>();
+        foreach (int size in new[] { 129, 130, 132, 133 })
+        {
+            for (int k = 0; k < 4; k++) big.Add(rig.Alloc(size));
+        }
+        foreach (int p in big) rig.Free(p);
+        rig.A.Purge();
+        Assert.Equal(2112, rig.Stats().CachedPages);
+        int lastHits = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            int hits0 = rig.Stats().ZoneHits;
+            var small = Enumerable.Range(0, 64).Select(_ => rig.Alloc(1)).ToList();
+            lastHits = rig.Stats().ZoneHits - hits0;
+            foreach (int p in small) rig.Free(p);
+            rig.A.Purge();
+            rig.Check();
+        }
+        Assert.True(lastHits >= 60, $"the class in use still misses: {lastHits} of 64 hits in the last round");
+        rig.Sim.Cores.Bind(0);
+    }
+
+    [Fact]
     public void One_core_can_use_the_records_of_every_core()
     {
         // The pool keeps a home range of records per core (so cores write different cache

@@ -65,16 +65,23 @@ public sealed class ZoneTests
         rig.Check();
     }
 
-    [Fact]
-    public void Purges_decay_a_quarter_of_the_idle_areas_beyond_one_refill()
+    /// <summary>Core 1 allocates 96 one-page areas (three refills of 32) and frees them; a purge puts all 96 back in its class-1 cache.</summary>
+    private static Rig NinetySixCachedOnCore1()
     {
         var rig = ZoneRig(cores: 2, lazyMax: 100_000, classLimit: 4);
         rig.Sim.Cores.Bind(1);
         var areas = Enumerable.Range(0, 96).Select(_ => rig.Alloc(1)).ToList();
         foreach (int a in areas) rig.Free(a);
-        rig.A.Purge();                                 // all 96 back to core 1's class-1 cache
+        rig.A.Purge();
+        Assert.Equal(96, rig.Stats().CachedAreas);     // all back, none idle yet
+        return rig;
+    }
+
+    [Fact]
+    public void Purges_decay_a_quarter_of_the_idle_areas_beyond_one_refill()
+    {
+        var rig = NinetySixCachedOnCore1();
         int cached = rig.Stats().CachedAreas;
-        Assert.Equal(96, cached);                      // three refills of 32, all back, none idle yet
         // Class 1 stays idle; a 5-page area (beyond the classes) keeps purges coming. Every
         // purge gives back a quarter of what stayed idle beyond one refill (32 one-page areas
         // with their guard): 96, 80, 68, 59, ... down to 35, where the quarter rounds to 0.
@@ -95,11 +102,7 @@ public sealed class ZoneTests
     [Fact]
     public void Areas_a_class_reuses_every_period_do_not_decay()
     {
-        var rig = ZoneRig(cores: 2, lazyMax: 100_000, classLimit: 4);
-        rig.Sim.Cores.Bind(1);
-        var areas = Enumerable.Range(0, 96).Select(_ => rig.Alloc(1)).ToList();
-        foreach (int a in areas) rig.Free(a);
-        rig.A.Purge();
+        var rig = NinetySixCachedOnCore1();
         int cached = rig.Stats().CachedAreas;
         int refills = rig.Stats().ZoneRefills;
         for (int round = 0; round < 8; round++)

@@ -233,7 +233,11 @@ public sealed partial class Allocator : IDrainable
                     MakeBusyLocked(z, area, page, reserve, tag, core);
                     // The class's room is exact here (the zone lock is held), so nothing
                     // carved ever has to go back. (No extras: the size may have no class.)
-                    if (extras > 0 && extras > CacheRoom(z, pages)) extras = CacheRoom(z, pages);
+                    if (extras > 0)
+                    {
+                        int room = CacheRoom(z, pages);
+                        if (extras > room) extras = room;
+                    }
                     if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
                     z.Cs.Record(_clock.Ticks - z0);
                 }
@@ -283,12 +287,14 @@ public sealed partial class Allocator : IDrainable
     /// purge, beyond one refill's worth, at most <see cref="DrainChunk"/> areas per zone
     /// section. Linux returns a quarter of the whole pool, so the areas a busy class reuses
     /// every period go to the tree and are carved again (under the lock zones exist to
-    /// avoid); here only idle space decays, geometrically. A rarely used class keeps what its last refill carved (at most
-    /// RefillMaxPages pages) and up to three more areas: decaying those too would only send
-    /// them back and forth between the cache and the tree. The zone's page cap bounds what all
-    /// classes keep together, and a drain takes everything when space runs out. A stack is
-    /// popped and pushed at its top, so its bottom <c>CacheLow</c> areas (the fewest it held
-    /// since the last purge) are the idle ones.
+    /// avoid); here only idle space decays, geometrically. A rarely used class keeps what its
+    /// last refill carved (at most RefillMaxPages pages) and up to three more areas: decaying
+    /// those too would only send them back and forth between the cache and the tree. But
+    /// hundreds of classes keeping a few areas each can fill the zone-wide caps; once the caps
+    /// have turned a return away, every idle area is fair game (<see cref="IdleQuota"/>). A
+    /// drain takes everything when space runs out. A stack is popped and pushed at its top,
+    /// so its bottom <c>CacheLow</c> areas (the fewest it held since the last purge) are the
+    /// idle ones.
     /// </summary>
     private void DecayCaches()
     {

@@ -16,8 +16,8 @@ namespace Vmap;
 ///   Next         higher free neighbour       -                        next lazy      next pooled
 /// </code>
 /// <c>ParentColor</c> packs, from bit 0: the colour (1 = black) and the parent handle (28 bits),
-/// both for free blocks only, and the record's state (<see cref="FreeState"/> or <see cref="BusyState"/>; neither for a lazy,
-/// cached, preloaded or pooled record). The state lets the boundary tags be checked in O(1).
+/// both for free blocks only, and the record's state (<see cref="FreeState"/> or
+/// <see cref="BusyState"/>; neither for a lazy, cached, preloaded or pooled record). The state lets the boundary tags be checked in O(1).
 /// Protected by the free-tree lock of the allocator that owns it (records move between the
 /// trees only under that lock; a record taken off the lazy list belongs to the purger).
 /// </summary>

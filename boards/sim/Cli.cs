@@ -100,27 +100,45 @@ public static class Cli
 
         var traceFile = new Option<FileInfo>("--trace") { Description = "The trace to time", Required = true };
         var span = new SpanOptions();
+        var breakdown = new Option<bool>("--breakdown") { Description = "Also time the trace without the clock's reads, without the shadow MMU, and without both (in the same run)" };
         var trace = new Command("trace", "Time a trace's operations: ns per operation, counts, managed bytes allocated");
         trace.Options.Add(traceFile);
         trace.Options.Add(json);
         trace.Options.Add(runs);
+        trace.Options.Add(breakdown);
         span.AddTo(trace);
         trace.SetAction(r =>
         {
             var (config, _) = span.Resolve(r);
             Trace.Trace t = TraceParser.Parse(ReadFile(r.GetValue(traceFile)!), config.SpanSize, config.PageSize);
-            TraceBench.Result res = TraceBench.Run(t, config, Math.Max(1, r.GetValue(runs)));
+            int n = Math.Max(1, r.GetValue(runs));
+            TraceBench.Result res = TraceBench.Run(t, config, n);
+            TraceBench.Breakdown? parts = r.GetValue(breakdown) ? TraceBench.RunBreakdown(t, config, n) : null;
             if (r.GetValue(json))
             {
-                Measure.WriteJson(output, new Dictionary<string, object>
+                var fields = new Dictionary<string, object>
                 {
                     ["scenario"] = "trace", ["ops"] = res.Ops, ["ns_per_op"] = Measure.R(res.NsPerOp), ["allocs"] = res.Allocs,
                     ["frees"] = res.Frees, ["enomem"] = res.Enomem, ["allocated_bytes"] = res.AllocatedBytes,
-                });
+                };
+                if (parts != null)
+                {
+                    fields["breakdown_ns_per_op"] = new Dictionary<string, double>
+                    {
+                        ["full"] = Measure.R(parts.Full), ["no_clock"] = Measure.R(parts.NoClock),
+                        ["no_mmu"] = Measure.R(parts.NoMmu), ["bare"] = Measure.R(parts.Bare),
+                    };
+                }
+                Measure.WriteJson(output, fields);
             }
             else
             {
-                output.WriteLine($"trace: {res.Ops} ops, {res.NsPerOp:F1} ns/op (best of {r.GetValue(runs)}), allocs {res.Allocs}, frees {res.Frees}, enomem {res.Enomem}, purges {res.Purges}, longest critical section {res.MaxCsMicros:F2} us, managed bytes allocated {res.AllocatedBytes}");
+                output.WriteLine($"trace: {res.Ops} ops, {res.NsPerOp:F1} ns/op (best of {n}), allocs {res.Allocs}, frees {res.Frees}, enomem {res.Enomem}, purges {res.Purges}, longest critical section {res.MaxCsMicros:F2} us, managed bytes allocated {res.AllocatedBytes}");
+                if (parts != null)
+                {
+                    output.WriteLine($"breakdown (ns/op, best of {n} each, interleaved): sim board {parts.Full:F1}; clock reading 0 {parts.NoClock:F1}; no shadow MMU {parts.NoMmu:F1}; neither (the allocator alone) {parts.Bare:F1}");
+                    output.WriteLine($"  per operation: section timing {parts.Full - parts.NoClock:F1} ns, shadow MMU {parts.Full - parts.NoMmu:F1} ns, both {parts.Full - parts.Bare:F1} ns");
+                }
             }
             return 0;
         });

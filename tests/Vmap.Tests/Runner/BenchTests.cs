@@ -13,13 +13,7 @@ public sealed class BenchTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = Vmap.Sim.Cli.Run(args, o, e);
-        return (exit, o.ToString(), e.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => RunnerCli.Run(args);
 
     private static JsonElement Json(params string[] args)
     {

@@ -9,13 +9,7 @@ public sealed class ReportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static (int Exit, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = Vmap.Sim.Cli.Run(args, o, e);
-        return (exit, o.ToString(), e.ToString());
-    }
+    private static (int Exit, string Out, string Err) Cli(params string[] args) => RunnerCli.Run(args);
 
     private string EmitEsp32Log()
     {

@@ -85,9 +85,9 @@ internal sealed class FreeSpace
 
     /// <summary>
     /// Candidates (blocks big enough but badly aligned) the exact search rejects before it
-    /// falls back to the padded search. Bounds an aligned search to O(log n); raising it makes
-    /// the result the exact lowest fit in more fragmented spans, at up to this many extra
-    /// climbs per search.
+    /// falls back to the padded search. Bounds an aligned search that succeeds to O(log n);
+    /// raising it makes the result the exact lowest fit in more fragmented spans, at up to this
+    /// many extra climbs per search.
     /// </summary>
     public const int MaxRejections = 32;
 
@@ -101,8 +101,15 @@ internal sealed class FreeSpace
     /// visited and rejected, each at the cost of one climb; in a span fragmented into many
     /// such blocks that would make the search linear. So after <see cref="MaxRejections"/>
     /// rejections the search falls back to the padded size, which any block it finds fits
-    /// whatever its alignment: O(log n) always, and the exact lowest fit unless the span holds
-    /// more than MaxRejections misaligned candidates below it.
+    /// whatever its alignment: O(log n), and the exact lowest fit unless the span holds more
+    /// than MaxRejections misaligned candidates below it.
+    /// </para>
+    /// <para>
+    /// When no block holds the padded size either, an aligned fit may still exist among the
+    /// candidates past the bound, and giving up would report no space while space fits. So
+    /// the search then goes on exactly, through every candidate: nil means that nothing fits.
+    /// That costs one climb per candidate, but only in a span so fragmented that the request
+    /// was about to fail.
     /// </para>
     /// </summary>
     public int FindLowestFit(int pages, int align, int alignOffset)
@@ -110,7 +117,8 @@ internal sealed class FreeSpace
         int found = FindLowestFit(pages, align, alignOffset, align == 1 ? int.MaxValue : MaxRejections, out bool gaveUp);
         if (!gaveUp) return found;
         long padded = (long)pages + align - 1;
-        return padded > int.MaxValue ? Nil : FindLowestFit((int)padded, 1, 0, int.MaxValue, out _);
+        found = padded > int.MaxValue ? Nil : FindLowestFit((int)padded, 1, 0, int.MaxValue, out _);
+        return found != Nil ? found : FindLowestFit(pages, align, alignOffset, int.MaxValue, out _);
     }
 
     private int FindLowestFit(int pages, int align, int alignOffset, int maxRejections, out bool gaveUp)

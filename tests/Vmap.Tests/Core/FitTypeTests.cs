@@ -174,4 +174,30 @@ public sealed class FitTypeTests
         Assert.Equal(0, got % 4);
         rig.Check();
     }
+
+    [Fact]
+    public void An_aligned_fit_past_the_rejection_bound_is_found_when_no_block_holds_the_padded_size()
+    {
+        // |k|hhhhh|kk| x 40 ... |filler|4-page hole at 1024|k|filler to the end|
+        // The 40 misaligned holes exhaust the bounded search and no free block holds 4 + 4 - 1
+        // pages, so the padded search finds nothing; the aligned hole still fits exactly.
+        var rig = new Rig(Rig.Small(spanPages: 2048, guard: 0, maxAreas: 4096, lazyMaxPages: 100_000));
+        var holes = new List<int>();
+        for (int i = 0; i < 40; i++)
+        {
+            rig.Alloc(1);
+            holes.Add(rig.Alloc(5));
+            rig.Alloc(2);
+        }
+        rig.Alloc(1024 - 8 * 40);
+        int aligned = rig.Alloc(4);
+        Assert.Equal(1024, aligned);
+        rig.Alloc(2048 - 1028); // the span is full
+        foreach (int h in holes) rig.Free(h);
+        rig.Free(aligned);
+        rig.A.Purge();
+        Assert.Equal(1024, rig.Alloc(4, align: 4));
+        Assert.Equal(0, rig.Stats().FailNoSpace);
+        rig.Check();
+    }
 }

@@ -20,20 +20,28 @@ public sealed class RefModel
 
     /// <summary>
     /// Where the lowest fit of <paramref name="reserve"/> pages aligned to <paramref name="align"/>
-    /// starts, or -1: the exact lowest fit, unless more than FreeSpace.MaxRejections blocks big
-    /// enough but misaligned come first; then the lowest block that fits the padded size.
+    /// starts, or -1 when none fits: the exact lowest fit, unless more than
+    /// FreeSpace.MaxRejections blocks big enough but misaligned come first; then the lowest
+    /// block that fits the padded size, if there is one.
     /// </summary>
     public int LowestFit(int reserve, int align)
     {
         int offset = _alignOffsetBase & (align - 1);
         int rejected = 0;
+        int exact = -1;
         foreach (var (start, size) in _free)
         {
             long aligned = start + ((align - ((start + offset) & (align - 1))) & (align - 1));
-            if (aligned + reserve <= (long)start + size) return (int)aligned;
-            if (align > 1 && size >= reserve && ++rejected > MaxRejections) return PaddedFit(reserve, align, offset);
+            if (aligned + reserve <= (long)start + size)
+            {
+                exact = (int)aligned;
+                break;
+            }
+            if (align > 1 && size >= reserve) rejected++;
         }
-        return -1;
+        if (exact < 0 || rejected <= MaxRejections) return exact;
+        int padded = PaddedFit(reserve, align, offset);
+        return padded >= 0 ? padded : exact;
     }
 
     /// <summary>The same constant as the allocator's (FreeSpace is internal to the firmware).</summary>

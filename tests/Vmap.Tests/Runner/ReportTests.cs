@@ -98,6 +98,39 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Against_a_lower_budget_the_verdict_names_the_longest_section_and_a_lower_bound()
+    {
+        // The esp32 board counted its sections against its own 500 us budget. Make one section
+        // of the first scenario 300 us (bucket 9, [256, 512) us): within 500, over sim's 100.
+        string log = EmitEsp32Log();
+        string[] lines = File.ReadAllLines(log);
+        int i = Array.FindIndex(lines, l => l.StartsWith("VMAP SCENARIO "));
+        string[] words = lines[i].Split(' ');
+        for (int w = 0; w < words.Length; w++)
+        {
+            if (words[w].StartsWith("cs_max_ns=")) words[w] = "cs_max_ns=300000";
+            if (words[w].StartsWith("hist="))
+            {
+                int[] hist = words[w]["hist=".Length..].Split(',').Select(int.Parse).ToArray();
+                hist[0]--;
+                hist[9]++;
+                words[w] = "hist=" + string.Join(',', hist);
+            }
+        }
+        lines[i] = string.Join(' ', words);
+        File.WriteAllLines(log, lines);
+
+        var (exit, output, _) = Cli("report", log);
+        Assert.Equal(0, exit);
+        Assert.Contains("verdict: PASS", output);
+
+        (exit, output, _) = Cli("report", log, "--board", "sim");
+        Assert.Equal(0, exit); // a budget verdict is not an error
+        Assert.Contains("verdict: FAIL: the longest critical section took 300 us, over the 100 us budget (at least 1 section over it)", output);
+        Assert.Contains(">= 1", output); // the table's over-budget column, a lower bound
+    }
+
+    [Fact]
     public void Run_rejects_bad_options_with_one_line()
     {
         var (exit, _, err) = Cli("run", "--scenario", "nosuch");

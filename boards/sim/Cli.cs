@@ -22,7 +22,8 @@ public static class Cli
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         {
-            foreach (var e in parsed.Errors) error.WriteLine(e.Message);
+            // One line, as every other error: all the parser's complaints, in order.
+            error.WriteLine(string.Join("; ", parsed.Errors.Select(e => e.Message.Trim().TrimEnd('.'))));
             return 2;
         }
         try

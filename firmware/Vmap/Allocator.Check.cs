@@ -62,9 +62,11 @@ public sealed partial class Allocator
         }
         lock (_drainLock)
         {
+            long t0 = _clock.Ticks;
             s.Drains = _drains;
             s.DrainRequestsSent = _drainRequestsSent;
             s.DrainRequestsSaved = _drainRequestsSaved;
+            _drainCs.Record(_clock.Ticks - t0);
             _drainCs.CopyTo(s.DrainLock);
         }
         s.FailNoSpace = _failNoSpace;

@@ -143,4 +143,16 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("--ops", err);
     }
+
+    [Theory]
+    [InlineData("bogusverb")]
+    [InlineData("run", "--cores", "x", "--ops", "y")]
+    public void Parser_errors_are_one_line_too(params string[] args)
+    {
+        var (exit, output, err) = Cli(args);
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Single(err.TrimEnd('\n', '\r').Split('\n'));
+        Assert.Contains(args[^1], err); // the last bad word is named
+    }
 }

@@ -10,9 +10,11 @@ namespace Vmap;
 /// <list type="bullet">
 /// <item>After <see cref="Start"/>, no operation allocates managed memory: every record comes
 /// from a fixed pool.</item>
-/// <item>Every critical section is bounded: an allocation or a free is O(log n) in one section,
-/// a purge merges at most <see cref="VmapConfig.PurgeChunk"/> areas per section; each is timed
-/// with the board's clock (<see cref="Stats"/>).</item>
+/// <item>Every critical section is bounded: an allocation or a free is O(log n) in one section
+/// (except an aligned request that finds no fit within the search's bound and no block of the
+/// padded size: before it reports no space it checks every candidate, see
+/// <c>FreeSpace.FindLowestFit</c>), a purge merges at most <see cref="VmapConfig.PurgeChunk"/>
+/// areas per section; each is timed with the board's clock (<see cref="Stats"/>).</item>
 /// <item>A freed range is handed out again only after a TLB flush covering it has completed.</item>
 /// <item>Bad input returns a status and changes nothing.</item>
 /// </list>

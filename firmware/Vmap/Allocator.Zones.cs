@@ -206,8 +206,9 @@ public sealed partial class Allocator : IDrainable
     }
 
     /// <summary>
-    /// The zone's slow path, in one critical section: under the free-tree lock, carves the
-    /// area (and up to <paramref name="extras"/> more of the same size for the cache) and,
+    /// The zone's slow path, in one critical section (one per step of an aligned search in a
+    /// fragmented span): under the free-tree lock, carves the area (and up to
+    /// <paramref name="extras"/> more of the same size for the cache) and,
     /// holding the zone lock inside it, enters the area in the zone's busy list and caches the
     /// extras. Nesting the zone lock makes a miss one section instead of a carving section and
     /// a zone section, and the carved space is never outside both trees and the cache, so a
@@ -218,32 +219,37 @@ public sealed partial class Allocator : IDrainable
         int reserve = pages + _guard;
         if (_preload[core] == Nil) RefillPreload(core);
         Status s;
-        lock (_treeLock)
+        int from = 0;
+        do
         {
-            long t0 = _clock.Ticks;
-            s = CarveLocked(reserve, alignPages, core, out int area, out page);
-            if (s == Status.Ok)
+            lock (_treeLock)
             {
-                // None when space is scarce: a cache must not hoard the last free pages other
-                // cores are about to need.
-                if (_free.FreePages < (_spanPages >> 3)) extras = 0;
-                lock (z.Lock)
+                long t0 = _clock.Ticks;
+                s = CarveLocked(reserve, alignPages, core, ref from, out int area, out page);
+                if (s == Status.Ok)
                 {
-                    long z0 = _clock.Ticks;
-                    MakeBusyLocked(z, area, page, reserve, tag, core);
-                    // The class's room is exact here (the zone lock is held), so nothing
-                    // carved ever has to go back. (No extras: the size may have no class.)
-                    if (extras > 0)
+                    // None when space is scarce: a cache must not hoard the last free pages other
+                    // cores are about to need.
+                    if (_free.FreePages < (_spanPages >> 3)) extras = 0;
+                    lock (z.Lock)
                     {
-                        int room = CacheRoom(z, pages);
-                        if (extras > room) extras = room;
+                        long z0 = _clock.Ticks;
+                        MakeBusyLocked(z, area, page, reserve, tag, core);
+                        // The class's room is exact here (the zone lock is held), so nothing
+                        // carved ever has to go back. (No extras: the size may have no class.)
+                        if (extras > 0)
+                        {
+                            int room = CacheRoom(z, pages);
+                            if (extras > room) extras = room;
+                        }
+                        if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
+                        z.Cs.Record(_clock.Ticks - z0);
                     }
-                    if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
-                    z.Cs.Record(_clock.Ticks - z0);
                 }
+                _treeCs.Record(_clock.Ticks - t0);
             }
-            _treeCs.Record(_clock.Ticks - t0);
         }
+        while (from >= 0); // an aligned search in a fragmented span goes on in the next section
         return s;
     }
 
@@ -259,7 +265,8 @@ public sealed partial class Allocator : IDrainable
     {
         // Unaligned from the lowest fit: a full or left-edge fit, never a split that would
         // need the preload slot.
-        if (CarveLocked(reserve * count, 1, core, out int run, out int at) != Status.Ok) return false;
+        int from = 0; // unaligned: the search is one step
+        if (CarveLocked(reserve * count, 1, core, ref from, out int run, out int at) != Status.Ok) return false;
         // Split from the top down, so the run's own record ends as the lowest area, pushed
         // last, and the cache hands the run out from its start.
         int i = count - 1;

@@ -11,10 +11,10 @@ namespace Vmap;
 /// <item>After <see cref="Start"/>, no operation allocates managed memory: every record comes
 /// from a fixed pool.</item>
 /// <item>Every critical section is bounded: an allocation or a free is O(log n) in one section
-/// (except an aligned request that finds no fit within the search's bound and no block of the
-/// padded size: before it reports no space it checks every candidate, see
-/// <c>FreeSpace.FindLowestFit</c>), a purge merges at most <see cref="VmapConfig.PurgeChunk"/>
-/// areas per section; each is timed with the board's clock (<see cref="Stats"/>).</item>
+/// (an aligned allocation in a span fragmented into many misaligned candidates searches on in
+/// further sections of at most <c>FreeSpace.MaxRejections</c> candidates each), a purge merges
+/// at most <see cref="VmapConfig.PurgeChunk"/> areas per section; each is timed with the
+/// board's clock (<see cref="Stats"/>).</item>
 /// <item>A freed range is handed out again only after a TLB flush covering it has completed.</item>
 /// <item>Bad input returns a status and changes nothing.</item>
 /// </list>
@@ -262,16 +262,22 @@ public sealed partial class Allocator
             return CarveForZone(z, pages, alignPages, tag, core, 0, out page);
         }
 
-        // Zones off: carve and enter the busy list in one free-tree section.
+        // Zones off: carve and enter the busy list in one free-tree section (one per step of
+        // an aligned search in a fragmented span).
         if (_preload[core] == Nil) RefillPreload(core);
         Status s;
-        lock (_treeLock)
+        int from = 0;
+        do
         {
-            long t0 = _clock.Ticks;
-            s = CarveLocked(pages + _guard, alignPages, core, out int area, out page);
-            if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
-            _treeCs.Record(_clock.Ticks - t0);
+            lock (_treeLock)
+            {
+                long t0 = _clock.Ticks;
+                s = CarveLocked(pages + _guard, alignPages, core, ref from, out int area, out page);
+                if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
+                _treeCs.Record(_clock.Ticks - t0);
+            }
         }
+        while (from >= 0);
         return s;
     }
 
@@ -291,18 +297,28 @@ public sealed partial class Allocator
     }
 
     /// <summary>
-    /// Finds the lowest fit for <paramref name="reserve"/> pages (guard included) and carves
-    /// it out of the free tree (Linux __alloc_vmap_area). Secures every record it needs before
-    /// changing anything. Returns the record that now holds the range. Caller holds the
-    /// free-tree lock.
+    /// Finds the lowest fit for <paramref name="reserve"/> pages (guard included) at or above
+    /// page <paramref name="from"/> and carves it out of the free tree (Linux
+    /// __alloc_vmap_area). Secures every record it needs before changing anything. Returns the
+    /// record that now holds the range. Caller holds the free-tree lock.
+    /// <para>
+    /// An aligned search runs in bounded steps (<see cref="FreeSpace.FindLowestFit"/>): when
+    /// this step stopped short, the result is NoSpace and <paramref name="from"/> is where the
+    /// caller's next section goes on; otherwise <paramref name="from"/> is -1 and the result
+    /// is final.
+    /// </para>
     /// </summary>
-    private Status CarveLocked(int reserve, int alignPages, int core, out int area, out int start)
+    private Status CarveLocked(int reserve, int alignPages, int core, ref int from, out int area, out int start)
     {
         area = Nil;
         start = -1;
-        if (reserve > _spanPages) return Status.NoSpace;
+        if (reserve > _spanPages)
+        {
+            from = -1;
+            return Status.NoSpace;
+        }
         int alignOffset = _spanPageLow & (alignPages - 1);
-        int block = _free.FindLowestFit(reserve, alignPages, alignOffset);
+        int block = _free.FindLowestFit(reserve, alignPages, alignOffset, from, out from);
         if (block == Nil) return Status.NoSpace;
         int at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
         FitType fit = _free.Classify(block, at, reserve);

@@ -84,65 +84,63 @@ internal sealed class FreeSpace
     }
 
     /// <summary>
-    /// Candidates (blocks big enough but badly aligned) the exact search rejects before it
-    /// falls back to the padded search. Bounds an aligned search that succeeds to O(log n);
-    /// raising it makes the result the exact lowest fit in more fragmented spans, at up to this
-    /// many extra climbs per search.
+    /// Candidates (blocks big enough but badly aligned) one step of an aligned search rejects
+    /// before it stops (see <see cref="FindLowestFit"/>): bounds a step to O(log n + this many
+    /// climbs), so a critical section does not grow with the fragmentation of the span.
     /// </summary>
     public const int MaxRejections = 32;
 
     /// <summary>
-    /// The lowest-address free block that can hold <paramref name="pages"/> pages starting on
-    /// an <paramref name="align"/> boundary, or nil (Linux find_vmap_lowest_match).
+    /// The lowest-address free block starting at or above page <paramref name="from"/> that
+    /// can hold <paramref name="pages"/> pages starting on an <paramref name="align"/> boundary,
+    /// or nil (Linux find_vmap_lowest_match; its vstart is <paramref name="from"/>).
     /// <para>
     /// The search prunes with the exact size, not size + align - 1: a block of exactly the
     /// requested size that happens to be aligned is a fit, and the padded size would skip it
     /// (the trap of seed 002). The price is that blocks big enough but badly aligned are
-    /// visited and rejected, each at the cost of one climb; in a span fragmented into many
-    /// such blocks that would make the search linear. So after <see cref="MaxRejections"/>
-    /// rejections the search falls back to the padded size, which any block it finds fits
-    /// whatever its alignment: O(log n), and the exact lowest fit unless the span holds more
-    /// than MaxRejections misaligned candidates below it.
+    /// visited and rejected, each at the cost of one climb, and a span fragmented into many
+    /// such blocks would make one search linear. Linux searches with the padded size instead
+    /// and so misses such fits (and may report no space while one exists).
     /// </para>
     /// <para>
-    /// When no block holds the padded size either, an aligned fit may still exist among the
-    /// candidates past the bound, and giving up would report no space while space fits. So
-    /// the search then goes on exactly, through every candidate: nil means that nothing fits.
-    /// That costs one climb per candidate, but only in a span so fragmented that the request
-    /// was about to fail.
+    /// Here a search is exact and runs in steps: after <see cref="MaxRejections"/> rejections
+    /// a step returns nil with <paramref name="resumeAt"/> set to the page after the last
+    /// rejected block's start, and the caller runs the next step from there in a new critical
+    /// section. <paramref name="resumeAt"/> is -1 when the search is over: a block was found,
+    /// or none at or above <paramref name="from"/> fits. On one core the steps together find
+    /// the exact lowest fit; with other cores allocating and freeing between steps, a block
+    /// that appears below the resume point is missed, as if it had appeared after the search.
+    /// An unaligned request never rejects a candidate: one step, O(log n).
     /// </para>
     /// </summary>
-    public int FindLowestFit(int pages, int align, int alignOffset)
+    public int FindLowestFit(int pages, int align, int alignOffset, int from, out int resumeAt)
     {
-        int found = FindLowestFit(pages, align, alignOffset, align == 1 ? int.MaxValue : MaxRejections, out bool gaveUp);
-        if (!gaveUp) return found;
-        long padded = (long)pages + align - 1;
-        found = padded > int.MaxValue ? Nil : FindLowestFit((int)padded, 1, 0, int.MaxValue, out _);
-        return found != Nil ? found : FindLowestFit(pages, align, alignOffset, int.MaxValue, out _);
-    }
-
-    private int FindLowestFit(int pages, int align, int alignOffset, int maxRejections, out bool gaveUp)
-    {
-        gaveUp = false;
+        resumeAt = -1;
         AreaTree tree = Tree;
         int n = tree.Root;
         if (tree.SubtreeMax(n) < pages) return Nil;
         int rejected = 0;
         while (true)
         {
-            // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree was rejected.
-            int l = _left[n];
-            if (tree.SubtreeMax(l) >= pages)
+            // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree either
+            // starts below from or was rejected.
+            if (_start[n] >= from)
             {
-                n = l;
-                continue;
+                int l = _left[n];
+                if (tree.SubtreeMax(l) >= pages)
+                {
+                    n = l;
+                    continue;
+                }
+                if (Fits(n, pages, align, alignOffset)) return n;
+                if (_size[n] >= pages && ++rejected > MaxRejections)
+                {
+                    resumeAt = _start[n] + 1;
+                    return Nil;
+                }
             }
-            if (Fits(n, pages, align, alignOffset)) return n;
-            if (_size[n] >= pages && ++rejected > maxRejections)
-            {
-                gaveUp = true;
-                return Nil;
-            }
+            // n is done (rejected, too small, or with its left subtree below from): its right
+            // subtree holds the next blocks in address order.
             int r = _right[n];
             if (tree.SubtreeMax(r) >= pages)
             {
@@ -151,6 +149,8 @@ internal sealed class FreeSpace
             }
             // n's subtree is exhausted: climb to the nearest ancestor entered from its left
             // child; that ancestor and its right subtree are the next blocks in address order.
+            // (A left subtree is only entered from a node at or above from, so that ancestor
+            // is too.)
             while (true)
             {
                 int p = tree.ParentOf(n);
@@ -159,9 +159,9 @@ internal sealed class FreeSpace
                 n = p;
                 if (!fromLeft) continue;
                 if (Fits(n, pages, align, alignOffset)) return n;
-                if (_size[n] >= pages && ++rejected > maxRejections)
+                if (_size[n] >= pages && ++rejected > MaxRejections)
                 {
-                    gaveUp = true;
+                    resumeAt = _start[n] + 1;
                     return Nil;
                 }
                 r = _right[n];

@@ -20,38 +20,15 @@ public sealed class RefModel
 
     /// <summary>
     /// Where the lowest fit of <paramref name="reserve"/> pages aligned to <paramref name="align"/>
-    /// starts, or -1 when none fits: the exact lowest fit, unless more than
-    /// FreeSpace.MaxRejections blocks big enough but misaligned come first; then the lowest
-    /// block that fits the padded size, if there is one.
+    /// starts, or -1 when none fits.
     /// </summary>
     public int LowestFit(int reserve, int align)
     {
         int offset = _alignOffsetBase & (align - 1);
-        int rejected = 0;
-        int exact = -1;
         foreach (var (start, size) in _free)
         {
             long aligned = start + ((align - ((start + offset) & (align - 1))) & (align - 1));
-            if (aligned + reserve <= (long)start + size)
-            {
-                exact = (int)aligned;
-                break;
-            }
-            if (align > 1 && size >= reserve) rejected++;
-        }
-        if (exact < 0 || rejected <= MaxRejections) return exact;
-        int padded = PaddedFit(reserve, align, offset);
-        return padded >= 0 ? padded : exact;
-    }
-
-    /// <summary>The same constant as the allocator's (FreeSpace is internal to the firmware).</summary>
-    public const int MaxRejections = 32;
-
-    private int PaddedFit(int reserve, int align, int offset)
-    {
-        foreach (var (start, size) in _free)
-        {
-            if ((long)size >= (long)reserve + align - 1) return start + ((align - ((start + offset) & (align - 1))) & (align - 1));
+            if (aligned + reserve <= (long)start + size) return (int)aligned;
         }
         return -1;
     }

@@ -80,14 +80,19 @@ public sealed partial class Allocator
         s.LazyPages = LazyPages;
         s.LazyMaxPages = _lazyMaxPages;
         s.SpanPages = _spanPages;
-        s.Purges = _purges;
-        s.PurgedAreas = _purgedAreas;
-        s.PurgedPages = _purgedPages;
-        s.PurgedToCaches = _purgedToCaches;
-        s.Flushes = _flushes;
-        s.FlushedPages = _flushedPages;
+        s.Purges = 0;
+        s.PurgedAreas = 0;
+        s.PurgedPages = 0;
+        s.PurgedToCaches = 0;
+        s.Flushes = 0;
+        s.FlushedPages = 0;
+        s.MaxPurgeTicks = 0;
+        AddPurgeCounters(s, _purged);
+        if (_zonesOn)
+        {
+            for (int i = 0; i < _zones.Length; i++) AddPurgeCounters(s, _zones[i].Purged);
+        }
         s.PurgeOverlaps = _purgeOverlaps;
-        s.MaxPurgeTicks = _maxPurgeTicks;
         s.TicksPerSecond = tps;
         s.DrainMask = _cacheMask;
         s.GuardPages = s.LiveAreas * _guard;
@@ -109,6 +114,17 @@ public sealed partial class Allocator
         s.ZoneRefills += z.Refills;
     }
 
+    private static void AddPurgeCounters(Stats s, PurgeCounters c)
+    {
+        s.Purges += c.Purges;
+        s.PurgedAreas += c.Areas;
+        s.PurgedPages += c.Pages;
+        s.PurgedToCaches += c.ToCaches;
+        s.Flushes += c.Flushes;
+        s.FlushedPages += c.FlushedPages;
+        if (c.MaxTicks > s.MaxPurgeTicks) s.MaxPurgeTicks = c.MaxTicks;
+    }
+
     /// <summary>Forgets the critical-section timings recorded so far (to measure one phase alone).</summary>
     public void ResetLockStats()
     {
@@ -125,7 +141,8 @@ public sealed partial class Allocator
             }
         }
         lock (_drainLock) _drainCs.Reset();
-        _maxPurgeTicks = 0;
+        _purged.MaxTicks = 0;
+        for (int i = 0; i < _zones.Length; i++) _zones[i].Purged.MaxTicks = 0;
     }
 
     /// <summary>

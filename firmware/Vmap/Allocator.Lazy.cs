@@ -10,6 +10,11 @@ namespace Vmap;
 // vmalloc fast; merging the whole batch in one preempt-off section is what cost the set-top
 // box of seed 000 26.5 ms. Here the merge runs in chunks of PurgeChunk areas, each its own
 // critical section, so the longest section does not grow with the backlog.
+//
+// With zones, the free that takes the backlog over the threshold purges only its zone's list
+// (PurgeZone), as Linux 6.9 purges each vmap node on its own CPU: zones purge side by side and
+// no core walks another core's records. A purge for space, an explicit Purge and the purge
+// thread take every zone's list under the purge gate, with one flush.
 public sealed partial class Allocator
 {
     // How many times a purge for space yields waiting for one zone's transits to end.
@@ -21,16 +26,10 @@ public sealed partial class Allocator
     private PurgeGate _purgeGate;
     private int[] _zoneDelta;   // lazy pages merged per zone in one chunk; purge gate
 
-    // Purge counters: written only by the holder of the purge gate.
-    private int _purges;
-    private int _purgedAreas;
-    private int _purgedPages;
-    private int _purgedToCaches;
-    private int _flushes;
-    private long _flushedPages;
-    private long _maxPurgeTicks;
-    private int _purgeOverlaps;
-    private int _flushFailures;   // purge gate
+    // Counters of the purges run under the purge gate (each zone counts its own: Zone.Purged).
+    private PurgeCounters _purged;
+    private int _purgeOverlaps;   // purge gate
+    private int _flushFailures;   // Interlocked: purges of several zones may fail at once
 
     // Purges and drains that gave space back so far; only grows (Interlocked). An allocation
     // compares it before and after its purge or drain to tell whether space can have grown.
@@ -102,14 +101,23 @@ public sealed partial class Allocator
         return mine;
     }
 
-    /// <summary>After a free: purges (or wakes the purge thread) when the lazy pages exceed the threshold.</summary>
-    private void PurgeIfOverThreshold(int zoneLazyPages)
+    /// <summary>
+    /// After a free to zone <paramref name="z"/>: when the zone is over its share of the
+    /// threshold and all zones together are over the threshold, purges (or wakes the purge
+    /// thread). With zones, the purge is the zone's own (<see cref="PurgeZone"/>); without, it
+    /// is the one global purge.
+    /// </summary>
+    private void PurgeIfOverThreshold(Zone z, int zoneLazyPages)
     {
         if (zoneLazyPages <= _lazyShare || LazyPages <= _lazyMaxPages) return;
         AutoResetEvent wanted = _purgeWanted; // read once: Stop may clear it meanwhile
         if (wanted != null)
         {
             wanted.Set(); // deferred: the purge thread takes it from here
+        }
+        else if (_zonesOn)
+        {
+            PurgeZone(z);
         }
         else if (_purgeGate.TryEnter())
         {
@@ -180,58 +188,114 @@ public sealed partial class Allocator
     }
 
     /// <summary>
-    /// One purge. Caller holds the purge gate.
-    /// <list type="number">
-    /// <item>Take every zone's lazy list, each in one atomic step, and chain them.</item>
-    /// <item>Walk the chain for the covering range and the page count (the records are ours now).</item>
-    /// <item>Flush the covering range once, outside every lock.</item>
-    /// <item>Zones on: hand small areas back to their zone's cache.</item>
-    /// <item>Merge the rest into the free tree in chunks of PurgeChunk, one critical section
-    /// each, and only then subtract their pages from the lazy counts.</item>
-    /// <item>Zones on: decay every cache by a quarter.</item>
-    /// </list>
-    /// Returns true when it handed anything back.
+    /// One global purge: every zone's lazy list (Linux __purge_vmap_area_lazy). Caller holds
+    /// the purge gate. Takes each zone's list in one atomic step and chains them, then
+    /// <see cref="PurgeList"/>; with zones, decays every cache not being purged by its own
+    /// zone meanwhile. Returns true when it handed anything back.
     /// </summary>
     private bool PurgeHoldingGate()
     {
         if (Interlocked.Increment(ref _purgesRunning) != 1) _purgeOverlaps++;
         long t0 = _clock.Ticks;
-        int[] start = _pool.Start;
-        int[] size = _pool.Size;
-        int[] next = _pool.Next;
-
-        // 1. and 2.
         int list = Nil;
-        int areas = 0;
-        int pages = 0;
-        int low = int.MaxValue;
-        int high = 0;
+        _purged.StartBatch();
         for (int i = 0; i < _zones.Length; i++)
         {
             int head = Interlocked.Exchange(ref _zones[i].LazyHead, Nil);
-            int tail = Nil;
-            for (int a = head; a != Nil; a = next[a])
-            {
-                int mapped = size[a] - _guard;
-                areas++;
-                pages += mapped;
-                if (start[a] < low) low = start[a];
-                if (start[a] + mapped > high) high = start[a] + mapped;
-                tail = a;
-            }
-            if (tail != Nil)
-            {
-                next[tail] = list;
-                list = head;
-            }
+            if (head == Nil) continue;
+            _pool.Next[Survey(head, _purged)] = list;
+            list = head;
         }
-        if (list == Nil)
+        bool merged = list != Nil && PurgeList(list, null, _purged);
+        if (merged && _zonesOn)
         {
-            Interlocked.Decrement(ref _purgesRunning);
-            return false;
+            for (int i = 0; i < _zones.Length; i++)
+            {
+                Zone z = _zones[i];
+                if (Interlocked.CompareExchange(ref z.Purging, 1, 0) != 0) continue; // its own purge decays it
+                DecayCache(z);
+                Interlocked.Exchange(ref z.Purging, 0);
+            }
         }
+        if (merged) _purged.Took(_clock.Ticks - t0);
+        Interlocked.Decrement(ref _purgesRunning);
+        if (merged) NotifyPurge(_purged);
+        return merged;
+    }
 
-        // 3. A flush that fails leaves the translations possibly cached: nothing may be handed
+    /// <summary>
+    /// A zone's own threshold purge (Linux 6.9 purges each vmap node's list on its own CPU):
+    /// takes only zone <paramref name="z"/>'s lazy list, flushes its range, hands its small
+    /// areas back to its cache, merges the rest into the free tree and decays its cache. Zones
+    /// purge side by side, so no core walks another's records and a purge never stalls the
+    /// other zones. It runs on the core whose free took the zone over its share: the zone's
+    /// own core, unless that free came from another core. Skipped when the zone's purge
+    /// already runs (that one or the next takes this area). A global purge waits for it: it
+    /// counts as a transit.
+    /// </summary>
+    private void PurgeZone(Zone z)
+    {
+        if (Interlocked.CompareExchange(ref z.Purging, 1, 0) != 0) return;
+        Interlocked.Increment(ref z.InTransit);
+        try
+        {
+            long t0 = _clock.Ticks;
+            int list = Interlocked.Exchange(ref z.LazyHead, Nil);
+            if (list == Nil) return;
+            z.Purged.StartBatch();
+            Survey(list, z.Purged);
+            if (!PurgeList(list, z, z.Purged)) return;
+            DecayCache(z);
+            z.Purged.Took(_clock.Ticks - t0);
+            NotifyPurge(z.Purged);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref z.InTransit);
+            Interlocked.Exchange(ref z.Purging, 0);
+        }
+    }
+
+    /// <summary>
+    /// Adds the batch starting at <paramref name="head"/> (linked through Next) to the batch
+    /// <paramref name="c"/> describes: its areas, pages and covering range. Returns its last area.
+    /// </summary>
+    private int Survey(int head, PurgeCounters c)
+    {
+        int[] start = _pool.Start;
+        int[] size = _pool.Size;
+        int[] next = _pool.Next;
+        int tail = head;
+        for (int a = head; a != Nil; a = next[a])
+        {
+            int mapped = size[a] - _guard;
+            c.LastAreas++;
+            c.LastPages += mapped;
+            if (start[a] < c.LastLow) c.LastLow = start[a];
+            if (start[a] + mapped > c.LastHigh) c.LastHigh = start[a] + mapped;
+            tail = a;
+        }
+        return tail;
+    }
+
+    /// <summary>
+    /// Purges a taken batch (linked through Next; of zone <paramref name="only"/>, or of any
+    /// zone when null) that <see cref="Survey"/> described in <paramref name="counters"/>, and
+    /// counts it there; the caller owns the counters:
+    /// <list type="number">
+    /// <item>Flush the covering range once, outside every lock.</item>
+    /// <item>Zones on: hand small areas back to their zone's cache.</item>
+    /// <item>Merge the rest into the free tree in chunks of PurgeChunk, one critical section
+    /// each, and only then subtract their pages from the lazy counts.</item>
+    /// </list>
+    /// Returns false when the flush failed: the whole batch is back on the lazy lists.
+    /// </summary>
+    private bool PurgeList(int list, Zone only, PurgeCounters counters)
+    {
+        int low = counters.LastLow;
+        int high = counters.LastHigh;
+
+        // 1. A flush that fails leaves the translations possibly cached: nothing may be handed
         //    back. The whole batch returns to the lazy lists, unchanged, for the next purge.
         try
         {
@@ -240,28 +304,28 @@ public sealed partial class Allocator
         catch (System.Exception)
         {
             Requeue(list);
-            _flushFailures++;
-            Interlocked.Decrement(ref _purgesRunning);
+            Interlocked.Increment(ref _flushFailures);
             return false;
         }
-        _flushes++;
-        _flushedPages += high - low;
+        counters.Flushes++;
+        counters.FlushedPages += high - low;
 
-        // 4. and 5.
-        if (_zonesOn) list = ReturnToCaches(list);
-        MergeIntoTree(list, true);
-        if (_zonesOn) DecayCaches();
+        // 2. and 3.
+        if (_zonesOn) list = ReturnToCaches(list, counters);
+        MergeIntoTree(list, true, only);
 
-        _purgedAreas += areas;
-        _purgedPages += pages;
-        long took = _clock.Ticks - t0;
-        if (took > _maxPurgeTicks) _maxPurgeTicks = took;
-        _purges++;
+        counters.Areas += counters.LastAreas;
+        counters.Pages += counters.LastPages;
+        counters.Purges++;
         Interlocked.Increment(ref _returns);
-        Interlocked.Decrement(ref _purgesRunning);
-        IPurgeObserver observer = PurgeObserver;
-        if (observer != null) observer.OnPurge(areas, pages, AddressOf(low), AddressOf(high));
         return true;
+    }
+
+    /// <summary>Tells the purge observer about the purge just counted in <paramref name="counters"/>.</summary>
+    private void NotifyPurge(PurgeCounters counters)
+    {
+        IPurgeObserver observer = PurgeObserver;
+        if (observer != null) observer.OnPurge(counters.LastAreas, counters.LastPages, AddressOf(counters.LastLow), AddressOf(counters.LastHigh));
     }
 
     /// <summary>Puts a taken batch back on the lazy lists of the zones the areas belong to (their counts never left).</summary>
@@ -288,7 +352,7 @@ public sealed partial class Allocator
     /// freed it (its <c>Prev</c> is that zone), at most PurgeChunk per zone section; what a
     /// full class cannot take, and every larger area, is returned for the free tree.
     /// </summary>
-    private int ReturnToCaches(int list)
+    private int ReturnToCaches(int list, PurgeCounters counters)
     {
         int[] next = _pool.Next;
         int rest = Nil;
@@ -310,7 +374,7 @@ public sealed partial class Allocator
                     {
                         PushCachedLocked(z, a);
                         moved += cls;
-                        _purgedToCaches++;
+                        counters.ToCaches++;
                     }
                     else
                     {
@@ -332,15 +396,17 @@ public sealed partial class Allocator
     /// <summary>
     /// Merges a list of areas (linked through Next) into the free tree, PurgeChunk per
     /// free-tree section (all at once when 0). For lazy areas (<paramref name="lazy"/>), each
-    /// chunk's pages leave their zones' lazy counts once the chunk is in the tree.
+    /// chunk's pages leave their zones' lazy counts once the chunk is in the tree: all of zone
+    /// <paramref name="only"/> (a zone's own purge), or of any zone (caller holds the purge gate).
     /// </summary>
-    private void MergeIntoTree(int list, bool lazy)
+    private void MergeIntoTree(int list, bool lazy, Zone only)
     {
         int[] next = _pool.Next;
         int cursor = list;
         while (cursor != Nil)
         {
             int chunk = _purgeChunk;
+            int ownPages = 0;
             lock (_treeLock)
             {
                 long t0 = _clock.Ticks;
@@ -348,7 +414,12 @@ public sealed partial class Allocator
                 for (int k = 0; cursor != Nil && (chunk == 0 || k < chunk); k++)
                 {
                     int following = next[cursor];
-                    if (lazy) _zoneDelta[_zonesOn ? _pool.Prev[cursor] : 0] += _pool.Size[cursor] - _guard;
+                    if (lazy)
+                    {
+                        int mapped = _pool.Size[cursor] - _guard;
+                        if (only != null) ownPages += mapped;
+                        else _zoneDelta[_zonesOn ? _pool.Prev[cursor] : 0] += mapped;
+                    }
                     _free.Release(cursor);
                     cursor = following;
                 }
@@ -358,6 +429,11 @@ public sealed partial class Allocator
             // counts drop, so none can see "nothing lazy" without seeing this progress).
             Interlocked.Increment(ref _returns);
             if (!lazy) continue;
+            if (only != null)
+            {
+                AddLazyPages(only, -ownPages);
+                continue;
+            }
             for (int i = 0; i < _zoneDelta.Length; i++)
             {
                 if (_zoneDelta[i] == 0) continue;

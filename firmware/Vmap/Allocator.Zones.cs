@@ -289,7 +289,8 @@ public sealed partial class Allocator : IDrainable
     // ---- giving cached space back ---------------------------------------------------------------
 
     /// <summary>
-    /// Decay (after Linux decay_va_pool_node): each zone gives back to the free tree a quarter
+    /// Decay (after Linux decay_va_pool_node), after every purge of zone <paramref name="z"/>'s
+    /// lazy areas (caller holds its purge flag): the zone gives back to the free tree a quarter
     /// (rounded down, as Linux) of the areas of every class that stayed idle since the last
     /// purge, beyond one refill's worth, at most <see cref="DrainChunk"/> areas per zone
     /// section. Linux returns a quarter of the whole pool, so the areas a busy class reuses
@@ -303,47 +304,43 @@ public sealed partial class Allocator : IDrainable
     /// so its bottom <c>CacheLow</c> areas (the fewest it held since the last purge) are the
     /// idle ones.
     /// </summary>
-    private void DecayCaches()
+    private void DecayCache(Zone z)
     {
-        for (int i = 0; i < _zones.Length; i++)
+        if (z.CachedAreas == 0) return; // racy hint; a missed decay waits for the next purge
+        // Under pressure (the zone-wide caps turned a return away since the last decay) the
+        // refill's worth is not spared: otherwise the few areas every idle class keeps could
+        // fill the caps for good and turn away the classes in use.
+        bool pressed = z.CapRefusals > 0; // racy hint, reset below under the lock
+        int cls = 1;
+        int quota = -1; // areas class cls still gives back; -1: not counted yet
+        while (cls <= _classLimit)
         {
-            Zone z = _zones[i];
-            if (z.CachedAreas == 0) continue; // racy hint; a missed decay waits for the next purge
-            // Under pressure (the zone-wide caps turned a return away since the last decay) the
-            // refill's worth is not spared: otherwise the few areas every idle class keeps could
-            // fill the caps for good and turn away the classes in use.
-            bool pressed = z.CapRefusals > 0; // racy hint, reset below under the lock
-            int cls = 1;
-            int quota = -1; // areas class cls still gives back; -1: not counted yet
-            while (cls <= _classLimit)
+            int list = Nil;
+            Interlocked.Increment(ref z.InTransit);
+            lock (z.Lock)
             {
-                int list = Nil;
-                Interlocked.Increment(ref z.InTransit);
-                lock (z.Lock)
+                long t0 = _clock.Ticks;
+                if (cls == 1) z.CapRefusals = 0;
+                for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
                 {
-                    long t0 = _clock.Ticks;
-                    if (cls == 1) z.CapRefusals = 0;
-                    for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
+                    if (quota < 0) quota = IdleQuota(z.CacheLow[cls], _refillBatch[cls], pressed);
+                    if (quota == 0 || z.CacheHead[cls] == Nil)
                     {
-                        if (quota < 0) quota = IdleQuota(z.CacheLow[cls], _refillBatch[cls], pressed);
-                        if (quota == 0 || z.CacheHead[cls] == Nil)
-                        {
-                            z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts
-                            cls++;
-                            quota = -1;
-                            continue;
-                        }
-                        int a = PopCachedLocked(z, cls);
-                        _pool.Next[a] = list;
-                        list = a;
-                        quota--;
-                        taken++;
+                        z.CacheLow[cls] = z.CacheCount[cls]; // the next period starts
+                        cls++;
+                        quota = -1;
+                        continue;
                     }
-                    z.Cs.Record(_clock.Ticks - t0);
+                    int a = PopCachedLocked(z, cls);
+                    _pool.Next[a] = list;
+                    list = a;
+                    quota--;
+                    taken++;
                 }
-                if (list != Nil) MergeIntoTree(list, false);
-                Interlocked.Decrement(ref z.InTransit);
+                z.Cs.Record(_clock.Ticks - t0);
             }
+            if (list != Nil) MergeIntoTree(list, false, null);
+            Interlocked.Decrement(ref z.InTransit);
         }
     }
 
@@ -388,7 +385,7 @@ public sealed partial class Allocator : IDrainable
                 if (taken > 0) z.Drained++;
                 z.Cs.Record(_clock.Ticks - t0);
             }
-            if (list != Nil) MergeIntoTree(list, false);
+            if (list != Nil) MergeIntoTree(list, false, null);
             Interlocked.Decrement(ref z.InTransit);
             if (list == Nil) return;
             Interlocked.Increment(ref _returns);

@@ -131,6 +131,7 @@ public sealed partial class Allocator
         StartZones(c, tps);
         SetLazyMax(c.LazyMaxPages == VmapConfig.DefaultLazyMaxPages ? c.LinuxDefaultLazyMaxPages() : c.LazyMaxPages);
         _purgeGate = new PurgeGate();
+        _purged = new PurgeCounters();
         _zoneDelta = new int[_zones.Length];
         if (c.DeferredPurge) StartPurgeThread();
 
@@ -410,7 +411,7 @@ public sealed partial class Allocator
         }
         // From UnlinkBusy until here the area was in no structure (in transit); an allocation
         // that runs out of space waits for it in PurgeAndWait.
-        PurgeIfOverThreshold(QueueLazy(z, area, pages));
+        PurgeIfOverThreshold(z, QueueLazy(z, area, pages));
         return Status.Ok;
     }
 

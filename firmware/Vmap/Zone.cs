@@ -64,7 +64,11 @@ internal sealed class Zone
     public int Drained;
     public int CapRefusals;   // returns the zone-wide caps turned away since the last decay
 
+    /// <summary>The zone's own purges (<see cref="Allocator"/> PurgeZone): written by the holder of <see cref="Purging"/>.</summary>
+    public readonly PurgeCounters Purged = new PurgeCounters();
+
     // Interlocked only.
+    public int Purging;       // 1 while this zone's own purge, or a decay of its cache, runs
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
     public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
     public int InTransit;     // operations holding this zone's space in no structure: a free between

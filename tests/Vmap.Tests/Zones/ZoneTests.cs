@@ -65,6 +65,54 @@ public sealed class ZoneTests
         rig.Check();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_threshold_purge_takes_only_the_zone_over_its_share_and_a_purge_on_demand_takes_every_zone(bool zones)
+    {
+        // Threshold 40 pages on two cores: a zone's share is 20. Areas of 17 pages have no size
+        // class, so every purge merges them into the free tree.
+        VmapConfig c = Rig.Small(spanPages: 1024, guard: 0, lazyMaxPages: 40, cores: 2);
+        c.Zones = zones;
+        c.SizeClassLimit = 16;
+        var rig = new Rig(c);
+        int a0 = rig.Alloc(17);                      // core 0
+        rig.Sim.Cores.Bind(1);
+        var b = Enumerable.Range(0, 3).Select(_ => rig.Alloc(17)).ToList();
+        rig.Sim.Cores.Bind(0);
+        rig.Free(a0);                                // zone 0: 17 lazy pages, under its share
+        rig.Sim.Cores.Bind(1);
+        rig.Free(b[0]);                              // 34 in all: under the threshold
+        Assert.Empty(rig.Purges);
+        rig.Free(b[1]);                              // zone 1 at 34 > 20 and 51 > 40 in all: purge
+        Assert.Single(rig.Purges);
+        if (zones)
+        {
+            // Zone 1's own purge: its two areas and one flush of their range; zone 0's stays lazy.
+            int low = Math.Min(b[0], b[1]);
+            Assert.Equal((2, 34, Addr(low), Addr(Math.Max(b[0], b[1]) + 17)), rig.Purges[0]);
+            Assert.Equal(17, rig.A.LazyPages);
+            rig.Sim.Cores.Bind(0);
+            Assert.Equal(Status.Ok, rig.A.Purge()); // on demand: every zone, here only zone 0 has any
+            Assert.Equal((1, 17, Addr(a0), Addr(a0 + 17)), rig.Purges[1]);
+        }
+        else
+        {
+            Assert.Equal(3, rig.Purges[0].Areas);    // one global purge takes everything
+            rig.Sim.Cores.Bind(0);
+        }
+        Stats s = rig.Stats();
+        Assert.Equal(0, s.LazyPages);
+        Assert.Equal(zones ? 2 : 1, s.Purges);
+        Assert.Equal(s.Purges, s.Flushes);
+        Assert.Equal(51, s.PurgedPages);
+        Assert.Equal(0, s.PurgeOverlaps);
+        rig.Free(b[2]);
+        rig.Check();
+    }
+
+    private static ulong Addr(int page) => 0x4000_0000UL + (ulong)page * 4096;
+
     /// <summary>Core 1 allocates 96 one-page areas (three refills of 32) and frees them; a purge puts all 96 back in its class-1 cache.</summary>
     private static Rig NinetySixCachedOnCore1()
     {

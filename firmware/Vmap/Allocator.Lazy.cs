@@ -11,10 +11,11 @@ namespace Vmap;
 // box of seed 000 26.5 ms. Here the merge runs in chunks of PurgeChunk areas, each its own
 // critical section, so the longest section does not grow with the backlog.
 //
-// With zones, the free that takes the backlog over the threshold purges only its zone's list
-// (PurgeZone), as Linux 6.9 purges each vmap node on its own CPU: zones purge side by side and
-// no core walks another core's records. A purge for space, an explicit Purge and the purge
-// thread take every zone's list under the purge gate, with one flush.
+// With zones and VmapConfig.ZonePurges, the free that takes the backlog over the threshold
+// purges only its zone's list (PurgeZone), as Linux 6.9 merges each vmap node's areas on its
+// own CPU: zones purge side by side and no core walks another core's records, at the price of
+// a flush per zone. Otherwise, and always for a purge for space, an explicit Purge and the
+// purge thread, one purge takes every zone's list under the purge gate, with one flush.
 public sealed partial class Allocator
 {
     // How many times a purge for space yields waiting for one zone's transits to end.
@@ -104,8 +105,8 @@ public sealed partial class Allocator
     /// <summary>
     /// After a free to zone <paramref name="z"/>: when the zone is over its share of the
     /// threshold and all zones together are over the threshold, purges (or wakes the purge
-    /// thread). With zones, the purge is the zone's own (<see cref="PurgeZone"/>); without, it
-    /// is the one global purge.
+    /// thread). With zone purges, the purge is the zone's own (<see cref="PurgeZone"/>);
+    /// otherwise it is the one global purge.
     /// </summary>
     private void PurgeIfOverThreshold(Zone z, int zoneLazyPages)
     {
@@ -115,7 +116,7 @@ public sealed partial class Allocator
         {
             wanted.Set(); // deferred: the purge thread takes it from here
         }
-        else if (_zonesOn)
+        else if (_zonePurges)
         {
             PurgeZone(z);
         }

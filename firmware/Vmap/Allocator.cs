@@ -51,6 +51,7 @@ public sealed partial class Allocator
     private CsMeter _treeCs;
     private Zone[] _zones;      // one per core with zones on; one shared zone with zones off
     private bool _zonesOn;
+    private bool _zonePurges; // zones on and VmapConfig.ZonePurges
     private int _classLimit;    // largest cached size class in pages (0 with zones off)
     private int _coreCount;
     private int[] _preload;     // per core: a spare record for the no-edge split; free-tree lock

@@ -86,6 +86,18 @@ public sealed class VmapConfig
     public bool Zones;
 
     /// <summary>
+    /// With zones: threshold purges per zone (default off). Off, the free that takes the backlog
+    /// over <see cref="LazyMaxPages"/> purges every zone's lazy areas with one flush, as Linux
+    /// does. On, it purges only its own zone's, so zones purge side by side and no core walks
+    /// another core's records: allocation scales on many cores, but each zone flushes its own
+    /// batch, so a purge period costs a flush per zone instead of one. For boards whose flush
+    /// is cheap next to the allocation work (a PC, large cores); on boards with a costly flush
+    /// (ESP32: 40 us each) leave it off. Purges for space, on demand and on the purge thread
+    /// always take every zone's areas with one flush.
+    /// </summary>
+    public bool ZonePurges;
+
+    /// <summary>
     /// Largest size class of the zone caches in pages (default 64), 1 to 1024: one class per
     /// page count up to it. Larger requests always go to the free tree.
     /// </summary>
@@ -174,6 +186,7 @@ public sealed class VmapConfig
         c.DeferredPurge = DeferredPurge;
         c.CsBudgetMicros = CsBudgetMicros;
         c.Zones = Zones;
+        c.ZonePurges = ZonePurges;
         c.SizeClassLimit = SizeClassLimit;
         c.DrainTimeoutMs = DrainTimeoutMs;
         return c;

@@ -4,14 +4,15 @@ namespace Vmap.Tests.Core;
 public sealed class ZeroAllocationTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // zones: the cache fast path, refills, decay on every purge, drains
-    public void Hundred_thousand_mixed_operations_allocate_zero_bytes(bool zones)
+    [InlineData(false, false)]
+    [InlineData(true, false)] // zones: the cache fast path, refills, decay on every purge, drains
+    [InlineData(true, true)]  // and each zone's own threshold purges
+    public void Hundred_thousand_mixed_operations_allocate_zero_bytes(bool zones, bool zonePurges)
     {
         var rig = new Rig(new VmapConfig
         {
             PageSize = 4096, SpanStart = 0x4000_0000, SpanSize = 1UL << 28, GuardPages = 1, MaxAreas = 8192, LazyMaxPages = 512, PurgeChunk = 8,
-            Zones = zones, Cores = 2, SizeClassLimit = 32,
+            Zones = zones, ZonePurges = zonePurges, Cores = 2, SizeClassLimit = 32,
         });
         rig.A.PurgeObserver = null;
         var live = new int[4096];

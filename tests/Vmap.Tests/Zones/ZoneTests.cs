@@ -66,14 +66,16 @@ public sealed class ZoneTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_threshold_purge_takes_only_the_zone_over_its_share_and_a_purge_on_demand_takes_every_zone(bool zones)
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public void With_zone_purges_a_threshold_purge_takes_only_the_zone_over_its_share_and_a_purge_on_demand_takes_every_zone(bool zones, bool zonePurges)
     {
         // Threshold 40 pages on two cores: a zone's share is 20. Areas of 17 pages have no size
         // class, so every purge merges them into the free tree.
         VmapConfig c = Rig.Small(spanPages: 1024, guard: 0, lazyMaxPages: 40, cores: 2);
         c.Zones = zones;
+        c.ZonePurges = zonePurges;
         c.SizeClassLimit = 16;
         var rig = new Rig(c);
         int a0 = rig.Alloc(17);                      // core 0
@@ -86,7 +88,7 @@ public sealed class ZoneTests
         Assert.Empty(rig.Purges);
         rig.Free(b[1]);                              // zone 1 at 34 > 20 and 51 > 40 in all: purge
         Assert.Single(rig.Purges);
-        if (zones)
+        if (zonePurges)
         {
             // Zone 1's own purge: its two areas and one flush of their range; zone 0's stays lazy.
             int low = Math.Min(b[0], b[1]);
@@ -98,12 +100,12 @@ public sealed class ZoneTests
         }
         else
         {
-            Assert.Equal(3, rig.Purges[0].Areas);    // one global purge takes everything
+            Assert.Equal(3, rig.Purges[0].Areas);    // one purge takes every zone's areas, one flush
             rig.Sim.Cores.Bind(0);
         }
         Stats s = rig.Stats();
         Assert.Equal(0, s.LazyPages);
-        Assert.Equal(zones ? 2 : 1, s.Purges);
+        Assert.Equal(zonePurges ? 2 : 1, s.Purges);
         Assert.Equal(s.Purges, s.Flushes);
         Assert.Equal(51, s.PurgedPages);
         Assert.Equal(0, s.PurgeOverlaps);

@@ -36,7 +36,7 @@ public sealed class SimBoard
 
     /// <summary>A simulated board sized for <paramref name="config"/>.</summary>
     public static SimBoard For(VmapConfig config, double flushFixedMicros = 0, double flushPerPageMicros = 0)
-            {
+    {
         ulong pages = config.PageSize > 0 ? config.SpanSize / (ulong)config.PageSize : 1;
         return new(config.SpanStart, config.PageSize, (int)Math.Clamp(pages, 1UL, (ulong)VmapConfig.MaxSpanPages), Math.Clamp(config.Cores, 1, 32), flushFixedMicros, flushPerPageMicros);
     }

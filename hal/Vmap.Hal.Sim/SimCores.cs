@@ -2,7 +2,8 @@ namespace Vmap.Hal.Sim;
 
 /// <summary>
 /// Logical cores of the simulated board: each host thread that runs board code binds itself to
-/// one core with <see cref="Bind"/> (threads that never bind run on core 0). Several threads
+/// one core with <see cref="Bind"/> (threads that never bind run on core 0, and so does the
+/// thread that creates the cores until it binds itself again). Several threads
 /// may share a core, as managed threads share the one CLR task on a real board.
 /// </summary>
 public sealed class SimCores : ICores
@@ -20,6 +21,7 @@ public sealed class SimCores : ICores
     {
         if (count < 1 || count > 32) throw new ArgumentOutOfRangeException(nameof(count), count, "cores must be from 1 to 32");
         Count = count;
+        t_core = 0; // the binding is per thread, not per board: drop one left by an earlier board
     }
 
     /// <inheritdoc />

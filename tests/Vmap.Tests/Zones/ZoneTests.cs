@@ -15,6 +15,16 @@ public sealed class ZoneTests
     }
 
     [Fact]
+    public void A_new_board_starts_its_creating_thread_on_core_0_whatever_an_earlier_board_bound()
+    {
+        // Core bindings are per thread; a test that ended bound to core 3 must not move the
+        // next test's allocations on the same worker thread to another zone.
+        new Rig(Rig.Small(cores: 4)).Sim.Cores.Bind(3);
+        var rig = new Rig(Rig.Small(cores: 2));
+        Assert.Equal(0, rig.Sim.Cores.Current);
+    }
+
+    [Fact]
     public void A_refill_caches_areas_and_the_next_allocations_of_the_class_skip_the_free_tree()
     {
         var rig = ZoneRig();

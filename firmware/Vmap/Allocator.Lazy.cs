@@ -41,7 +41,8 @@ public sealed partial class Allocator
     /// Lazily freed pages allowed before a free triggers a purge. Takes effect on the next
     /// free; a value below the current backlog makes that free purge. No effect before Start.
     /// <para>With zones, each zone checks the total only once its own lazy pages pass an even
-    /// share of the threshold, so frees do not read every other core's counter.</para>
+    /// share of the threshold, so frees do not read every other core's counter; with zone
+    /// purges, that share is the zone's threshold and the total is not read at all.</para>
     /// </summary>
     public int LazyMaxPages
     {
@@ -103,22 +104,28 @@ public sealed partial class Allocator
     }
 
     /// <summary>
-    /// After a free to zone <paramref name="z"/>: when the zone is over its share of the
-    /// threshold and all zones together are over the threshold, purges (or wakes the purge
-    /// thread). With zone purges, the purge is the zone's own (<see cref="PurgeZone"/>);
-    /// otherwise it is the one global purge.
+    /// After a free to zone <paramref name="z"/>, once the zone is over its share of the
+    /// threshold: with zone purges (and no purge thread), the zone purges its own list
+    /// (<see cref="PurgeZone"/>); otherwise, when all zones together are over the threshold,
+    /// the one global purge runs (or the purge thread is woken).
     /// </summary>
     private void PurgeIfOverThreshold(Zone z, int zoneLazyPages)
     {
-        if (zoneLazyPages <= _lazyShare || LazyPages <= _lazyMaxPages) return;
+        if (zoneLazyPages <= _lazyShare) return;
         AutoResetEvent wanted = _purgeWanted; // read once: Stop may clear it meanwhile
+        if (_zonePurges && wanted == null)
+        {
+            // The share is the zone's own threshold. Waiting for the total as well would read
+            // every other core's counter on each free, and let a busy zone next to a quiet one
+            // run up to the whole threshold: a purge bigger than its class caps, whose
+            // overflow goes through the free tree and comes back by refills.
+            PurgeZone(z);
+            return;
+        }
+        if (LazyPages <= _lazyMaxPages) return;
         if (wanted != null)
         {
             wanted.Set(); // deferred: the purge thread takes it from here
-        }
-        else if (_zonePurges)
-        {
-            PurgeZone(z);
         }
         else if (_purgeGate.TryEnter())
         {

@@ -123,6 +123,37 @@ public sealed class ZoneTests
         rig.Check();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void With_zone_purges_a_zone_over_its_share_purges_though_the_total_is_under_the_threshold(bool zonePurges)
+    {
+        // Threshold 40 pages on two cores, a share of 20; only core 1 frees: 34 pages in all.
+        VmapConfig c = Rig.Small(spanPages: 1024, guard: 0, lazyMaxPages: 40, cores: 2);
+        c.Zones = true;
+        c.ZonePurges = zonePurges;
+        c.SizeClassLimit = 16;
+        var rig = new Rig(c);
+        rig.Sim.Cores.Bind(1);
+        int a = rig.Alloc(17);
+        int b = rig.Alloc(17);
+        rig.Free(a);
+        rig.Free(b);
+        if (zonePurges)
+        {
+            // The share is the zone's own threshold: it purges at 34 > 20, and no sooner.
+            Assert.Equal((2, 34, Addr(Math.Min(a, b)), Addr(Math.Max(a, b) + 17)), Assert.Single(rig.Purges));
+            Assert.Equal(0, rig.A.LazyPages);
+        }
+        else
+        {
+            Assert.Empty(rig.Purges);                 // 34 is under the threshold of 40
+            Assert.Equal(34, rig.A.LazyPages);
+        }
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
     private static ulong Addr(int page) => 0x4000_0000UL + (ulong)page * 4096;
 
     /// <summary>Core 1 allocates 96 one-page areas (three refills of 32) and frees them; a purge puts all 96 back in its class-1 cache.</summary>

@@ -318,14 +318,13 @@ public sealed partial class Allocator
         counters.Flushes++;
         counters.FlushedPages += high - low;
 
-        // 2. and 3.
-        if (_zonesOn) list = ReturnToCaches(list, counters);
+        // 2. and 3. (each counts its progress in _returns)
+        if (_zonesOn) list = ReturnToCaches(list, only, counters);
         MergeIntoTree(list, true, only);
 
         counters.Areas += counters.LastAreas;
         counters.Pages += counters.LastPages;
         counters.Purges++;
-        Interlocked.Increment(ref _returns);
         return true;
     }
 
@@ -356,14 +355,20 @@ public sealed partial class Allocator
     }
 
     /// <summary>
-    /// Purge step 4: each lazy area of a cached class goes back to the cache of the zone that
+    /// Purge step 2: each lazy area of a cached class goes back to the cache of the zone that
     /// freed it (its <c>Prev</c> is that zone), at most PurgeChunk per zone section; what a
-    /// full class cannot take, and every larger area, is returned for the free tree.
+    /// full class cannot take, and every larger area, is returned for the free tree. The batch
+    /// is zone <paramref name="only"/>'s (a zone's own purge), or of any zone (caller holds the
+    /// purge gate).
+    /// <para>Progress is published once, after the last section: every allocation reads
+    /// <c>_returns</c>, so an increment per section would take its cache line from every core
+    /// that many times per purge. The lazy counts drop only after it (see MergeIntoTree).</para>
     /// </summary>
-    private int ReturnToCaches(int list, PurgeCounters counters)
+    private int ReturnToCaches(int list, Zone only, PurgeCounters counters)
     {
         int[] next = _pool.Next;
         int rest = Nil;
+        int ownMoved = 0;
         int a = list;
         while (a != Nil)
         {
@@ -395,10 +400,24 @@ public sealed partial class Allocator
                 }
                 z.Cs.Record(_clock.Ticks - t0);
             }
-            Interlocked.Increment(ref _returns);
-            AddLazyPages(z, -moved);
+            if (only != null) ownMoved += moved;
+            else _zoneDelta[z.Index] += moved;
         }
+        Interlocked.Increment(ref _returns);
+        if (only != null) AddLazyPages(only, -ownMoved);
+        else DropZoneDeltas();
         return rest;
+    }
+
+    /// <summary>Subtracts the pages gathered in _zoneDelta from their zones' lazy counts and clears it. Purge gate.</summary>
+    private void DropZoneDeltas()
+    {
+        for (int i = 0; i < _zoneDelta.Length; i++)
+        {
+            if (_zoneDelta[i] == 0) continue;
+            AddLazyPages(_zones[i], -_zoneDelta[i]);
+            _zoneDelta[i] = 0;
+        }
     }
 
     /// <summary>
@@ -437,17 +456,8 @@ public sealed partial class Allocator
             // counts drop, so none can see "nothing lazy" without seeing this progress).
             Interlocked.Increment(ref _returns);
             if (!lazy) continue;
-            if (only != null)
-            {
-                AddLazyPages(only, -ownPages);
-                continue;
-            }
-            for (int i = 0; i < _zoneDelta.Length; i++)
-            {
-                if (_zoneDelta[i] == 0) continue;
-                AddLazyPages(_zones[i], -_zoneDelta[i]);
-                _zoneDelta[i] = 0;
-            }
+            if (only != null) AddLazyPages(only, -ownPages);
+            else DropZoneDeltas();
         }
     }
 

@@ -92,10 +92,10 @@ public sealed class VmapConfig
     /// takes its zone over the share purges only that zone's areas, so zones purge side by side
     /// and no core reads another core's counter or walks its records. Allocation scales on many
     /// cores, but each zone flushes its own batch, so a purge period costs a flush per zone
-    /// instead of one, and a lone busy core purges at its share, not at the whole threshold. For boards whose flush
-    /// is cheap next to the allocation work (a PC, large cores); on boards with a costly flush
-    /// (ESP32: 40 us each) leave it off. Purges for space, on demand and on the purge thread
-    /// always take every zone's areas with one flush.
+    /// instead of one, and a lone busy core purges at its share, not at the whole threshold.
+    /// For boards whose flush is cheap next to the allocation work (a PC, large cores); on
+    /// boards with a costly flush (ESP32: 40 us each) leave it off. Purges for space, on demand
+    /// and on the purge thread always take every zone's areas with one flush.
     /// </summary>
     public bool ZonePurges;
 

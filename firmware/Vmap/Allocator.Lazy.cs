@@ -180,6 +180,16 @@ public sealed partial class Allocator
         }
     }
 
+    /// <summary>True when some zone holds space in no structure (see <see cref="Zone.InTransit"/>).</summary>
+    private bool AnyInTransit()
+    {
+        for (int i = 0; i < _zones.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref _zones[i].InTransit, 0, 0) != 0) return true;
+        }
+        return false;
+    }
+
     private void WaitForTransitsAndPurge()
     {
         // A free that has left the busy list but not yet reached the lazy list (or a drain or

@@ -210,8 +210,14 @@ public sealed partial class Allocator
                 if (_returns != progress) s = TryAlloc(pages, alignPages, tag, core, out page);
                 break;
             }
+            // Read in the reverse of the order in which space comes back: whatever gives space
+            // back raises _returns before its lazy pages leave the counts, and empties a cache
+            // (clearing its mask bit) only inside a transit it ends after raising _returns. So
+            // when nothing is lazy, cached or in transit, a _returns read after that shows all
+            // the progress there was.
+            bool idle = LazyPages == 0 && _cacheMask == 0 && !AnyInTransit();
             int now = _returns;
-            if (now == progress && LazyPages == 0 && _cacheMask == 0) break;
+            if (idle && now == progress) break;
             progress = now;
             s = TryAlloc(pages, alignPages, tag, core, out page);
         }

@@ -5,7 +5,7 @@ namespace Vmap.Sim;
 
 /// <summary>
 /// The span options shared by replay and the trace benchmark: <c>--board NAME</c> for all of
-/// them, each overridable (decimal or 0x hexadecimal).
+/// them, each overridable (decimal or 0x hexadecimal), and <c>--zones</c>. Both run on one core.
 /// </summary>
 public sealed class SpanOptions
 {
@@ -16,10 +16,11 @@ public sealed class SpanOptions
     public Option<string?> GuardPages { get; } = new("--guard-pages") { Description = "Guard pages after each area" };
     public Option<string?> LazyMaxPages { get; } = new("--lazy-max-pages") { Description = "Lazily freed pages before a purge" };
     public Option<string?> MaxAreas { get; } = new("--max-areas") { Description = "Area records in the pool" };
+    public Option<bool> Zones { get; } = new("--zones") { Description = "Core zones on: the one core's zone caches areas of the board's size classes (default: off, the plain global-lock allocator)" };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Board, PageSize, SpanStart, SpanSize, GuardPages, LazyMaxPages, MaxAreas }) command.Options.Add(o);
+        foreach (Option o in new Option[] { Board, PageSize, SpanStart, SpanSize, GuardPages, LazyMaxPages, MaxAreas, Zones }) command.Options.Add(o);
     }
 
     /// <summary>The board's profile with the explicit options applied; throws <see cref="UsageException"/> on bad values.</summary>
@@ -36,6 +37,7 @@ public sealed class SpanOptions
         }
         VmapConfig c = profile.ToConfig();
         c.Cores = 1;
+        c.Zones = r.GetValue(Zones);
         Apply(r, PageSize, v => c.PageSize = ToInt(v, "--page-size"));
         Apply(r, SpanStart, v => c.SpanStart = v);
         Apply(r, SpanSize, v => c.SpanSize = v);

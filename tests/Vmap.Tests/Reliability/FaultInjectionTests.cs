@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 namespace Vmap.Tests.Reliability;
 
 /// <summary>
-/// Regime: each fault injected at many points of a seeded random sequence (zones on and off).
+/// Regime: each fault injected at many points of a seeded random sequence (zones off, on, and
+/// on with zone purges).
 /// The operation fails with its status or completes later, the invariants hold throughout, and
 /// once the fault clears and a purge runs every page is accounted for: the span is one block.
 /// </summary>
@@ -40,9 +41,11 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         public readonly List<int> Live = [];
         public readonly Random Rnd;
 
-        public Harness(bool zones, int seed)
+        /// <summary><paramref name="mode"/>: "global" (zones off), "zones", or "zone-purges" (zones, each purging its own).</summary>
+        public Harness(string mode, int seed)
         {
-            VmapConfig c = Rig.Small(spanPages: 1024, guard: 1, maxAreas: 600, lazyMaxPages: 48, cores: 2, zones: zones);
+            VmapConfig c = Rig.Small(spanPages: 1024, guard: 1, maxAreas: 600, lazyMaxPages: 48, cores: 2, zones: mode != "global");
+            c.ZonePurges = mode == "zone-purges";
             c.SizeClassLimit = 16;
             c.PurgeChunk = 4;
             c.DrainTimeoutMs = 5;
@@ -86,16 +89,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
     }
 
-    public static TheoryData<bool> Modes() => new() { false, true };
+    public static TheoryData<string> Modes() => new() { "global", "zones", "zone-purges" };
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void The_pool_running_dry_at_any_point_fails_cleanly(bool zones)
+    public void The_pool_running_dry_at_any_point_fails_cleanly(string mode)
     {
         for (int point = 0; point < 60; point++)
         {
-            output.WriteLine($"seed {point}, zones {zones}");
-            var h = new Harness(zones, point);
+            output.WriteLine($"seed {point}, mode {mode}");
+            var h = new Harness(mode, point);
             for (int i = 0; i < 400; i++)
             {
                 if (i == 3 * point) h.A.InjectPoolDry(h.Rnd.Next(0, 8), h.Rnd.Next(1, 30)); // anywhere: preload, busy record, refill
@@ -109,11 +112,11 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void A_flush_that_throws_keeps_the_backlog_whole_for_the_next_purge(bool zones)
+    public void A_flush_that_throws_keeps_the_backlog_whole_for_the_next_purge(string mode)
     {
         for (int point = 0; point < 40; point++)
         {
-            var h = new Harness(zones, 100 + point);
+            var h = new Harness(mode, 100 + point);
             int failing = 0;
             h.Sim.Mmu.FlushFault = (_, _) => failing > 0 && failing-- > 0 ? new IOException("injected: flush failed") : null;
             int flushFailed = 0;
@@ -136,7 +139,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     [Fact]
     public void An_explicit_purge_reports_a_failed_flush_and_the_next_one_succeeds()
     {
-        var h = new Harness(false, 1);
+        var h = new Harness("global", 1);
         int a = h.A.AllocPages(8, 1, 0, out int p) == Status.Ok ? p : -1;
         Assert.Equal(Status.Ok, h.A.FreePages(a));
         int lazy = h.A.LazyPages;
@@ -155,7 +158,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     {
         for (int point = 0; point < 30; point++)
         {
-            var h = new Harness(true, 200 + point);
+            var h = new Harness("zones", 200 + point);
             for (int i = 0; i < 300; i++)
             {
                 if (i == 7 * point) h.Sim.Drain.DeafMask = 1 << h.Rnd.Next(2);
@@ -171,11 +174,11 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void A_jumping_clock_disturbs_only_the_timings(bool zones)
+    public void A_jumping_clock_disturbs_only_the_timings(string mode)
     {
         foreach (long jump in new[] { -1_000_000L, 50_000_000L })
         {
-            var h = new Harness(zones, 7);
+            var h = new Harness(mode, 7);
             h.Sim.Jumping.JumpTicks = jump;
             h.Sim.Jumping.JumpEvery = 97;
             for (int i = 0; i < 2000; i++)
@@ -195,9 +198,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void A_failing_map_or_unmap_undoes_the_operation(bool zones)
+    public void A_failing_map_or_unmap_undoes_the_operation(string mode)
     {
-        var h = new Harness(zones, 9);
+        var h = new Harness(mode, 9);
         for (int i = 0; i < 200; i++) h.Step();
         var before = new Stats();
         h.A.GetStats(before);

@@ -5,10 +5,11 @@ namespace Vmap.Tests.Zones;
 /// <summary>Regime: core zones on: the cache fast path, refills, cross-core frees, decay, drains and the drain mask.</summary>
 public sealed class ZoneTests
 {
-    private static Rig ZoneRig(int cores = 4, int spanPages = 4096, int guard = 1, int lazyMax = 64, int classLimit = 16, int maxAreas = 8192)
+    private static Rig ZoneRig(int cores = 4, int spanPages = 4096, int guard = 1, int lazyMax = 64, int classLimit = 16, int maxAreas = 8192, bool zonePurges = false)
     {
         VmapConfig c = Rig.Small(spanPages, guard, maxAreas, lazyMax, cores);
         c.Zones = true;
+        c.ZonePurges = zonePurges;
         c.SizeClassLimit = classLimit;
         c.PurgeChunk = 8;
         return new Rig(c);
@@ -397,15 +398,19 @@ public sealed class ZoneTests
     }
 
     [Theory]
-    [InlineData(1, 0)]
-    [InlineData(2, 1)]
-    [InlineData(4, 1)]
-    [InlineData(8, 0)]
-    public void Many_threads_on_many_cores_keep_every_invariant_and_every_page(int cores, int guard)
+    [InlineData(1, 0, false)]
+    [InlineData(2, 1, false)]
+    [InlineData(4, 1, false)]
+    [InlineData(8, 0, false)]
+    [InlineData(2, 1, true)]
+    [InlineData(4, 0, true)]
+    [InlineData(8, 1, true)]
+    public void Many_threads_on_many_cores_keep_every_invariant_and_every_page(int cores, int guard, bool zonePurges)
     {
         // Regime: one thread per logical core, mixed sizes and alignments, frees of other
-        // cores' areas, purges and drains; invariants checked at quiescent points.
-        var rig = ZoneRig(cores: cores, spanPages: 8192, guard: guard, lazyMax: 256, classLimit: 16);
+        // cores' areas, purges and drains (with zone purges: each zone's threshold purges side
+        // by side with the others and with global purges); invariants checked at quiescent points.
+        var rig = ZoneRig(cores: cores, spanPages: 8192, guard: guard, lazyMax: 256, classLimit: 16, zonePurges: zonePurges);
         var shared = new ConcurrentQueue<int>();
         for (int phase = 0; phase < 4; phase++)
         {

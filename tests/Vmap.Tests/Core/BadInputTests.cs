@@ -3,9 +3,9 @@ namespace Vmap.Tests.Core;
 /// <summary>Regime: bad input at every public entry point. Each gets its status and changes nothing.</summary>
 public sealed class BadInputTests
 {
-    private static (Rig Rig, Stats Before) Busy()
+    private static (Rig Rig, Stats Before) Busy(bool zones = false)
     {
-        var rig = new Rig(Rig.Small(spanPages: 256, guard: 1));
+        var rig = new Rig(Rig.Small(spanPages: 256, guard: 1, cores: zones ? 2 : 1, zones: zones));
         rig.Alloc(3);
         rig.Alloc(5, align: 4);
         rig.Free(rig.Alloc(2));
@@ -66,29 +66,39 @@ public sealed class BadInputTests
     }
 
     [Theory]
-    [InlineData(0x3FFF_F000UL)]          // below the span
-    [InlineData(0x4000_0800UL)]          // not page aligned
-    [InlineData(0x4000_1000UL)]          // inside an area, not its start
-    [InlineData(0x4010_0000UL)]          // past the span
-    [InlineData(0x4000_A000UL)]          // free space
-    public void Free_of_an_address_that_is_not_an_area_start_is_refused(ulong address)
+    [InlineData(0x3FFF_F000UL, false)]          // below the span
+    [InlineData(0x4000_0800UL, false)]          // not page aligned
+    [InlineData(0x4000_1000UL, false)]          // inside an area, not its start
+    [InlineData(0x4010_0000UL, false)]          // past the span
+    [InlineData(0x4000_A000UL, false)]          // free space
+    [InlineData(0x3FFF_F000UL, true)]
+    [InlineData(0x4000_0800UL, true)]
+    [InlineData(0x4000_1000UL, true)]
+    [InlineData(0x4010_0000UL, true)]
+    [InlineData(0x4000_4000UL, true)]           // a cached area's start: the refill for the 3-page area carved it
+    [InlineData(0x400C_8000UL, true)]           // free space, above the refilled runs
+    public void Free_of_an_address_that_is_not_an_area_start_is_refused(ulong address, bool zones)
     {
-        var (rig, before) = Busy();
+        var (rig, before) = Busy(zones);
+        if (zones) Assert.True(before.CachedAreas > 0, "the refills cached nothing");
         Assert.Equal(Status.NotAnArea, rig.A.Free(address));
         Unchanged(rig, before);
         Assert.Equal(before.FailNotAnArea + 1, rig.Stats().FailNotAnArea);
     }
 
-    [Fact]
-    public void A_second_free_is_refused_and_changes_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_second_free_is_refused_and_changes_nothing(bool zones)
     {
-        var rig = new Rig(Rig.Small(spanPages: 256, guard: 1, lazyMaxPages: 1000));
+        var rig = new Rig(Rig.Small(spanPages: 256, guard: 1, lazyMaxPages: 1000, cores: zones ? 2 : 1, zones: zones));
         Assert.Equal(Status.Ok, rig.A.Alloc(4096, 7, out ulong address));
         Assert.Equal(Status.Ok, rig.A.Free(address));
         Stats before = rig.Stats();
         Assert.Equal(Status.NotAnArea, rig.A.Free(address));  // still lazy
         rig.A.Purge();
-        Assert.Equal(Status.NotAnArea, rig.A.Free(address));  // back in free space
+        Assert.Equal(Status.NotAnArea, rig.A.Free(address));  // back in free space (zones: in the cache)
+        if (zones) Assert.True(rig.Stats().PurgedToCaches > 0, "the purge did not cache the area");
         Assert.Equal(before.Frees, rig.Stats().Frees);
         rig.Check();
     }

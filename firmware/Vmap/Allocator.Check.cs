@@ -29,6 +29,7 @@ public sealed partial class Allocator
         s.CachedPages = 0;
         s.ZoneHits = 0;
         s.ZoneRefills = 0;
+        s.DecayedAreas = 0;
         s.ZoneLocks.Reset();
         if (_zonesOn)
         {
@@ -112,6 +113,7 @@ public sealed partial class Allocator
         s.CachedPages += z.CachedPages;
         s.ZoneHits += z.Hits;
         s.ZoneRefills += z.Refills;
+        s.DecayedAreas += z.Decayed;
     }
 
     private static void AddPurgeCounters(Stats s, PurgeCounters c)

@@ -322,7 +322,8 @@ public sealed partial class Allocator : IDrainable
             {
                 long t0 = _clock.Ticks;
                 if (cls == 1) z.CapRefusals = 0;
-                for (int taken = 0; cls <= _classLimit && taken < DrainChunk;)
+                int taken = 0;
+                while (cls <= _classLimit && taken < DrainChunk)
                 {
                     if (quota < 0) quota = IdleQuota(z.CacheLow[cls], _refillBatch[cls], pressed);
                     if (quota == 0 || z.CacheHead[cls] == Nil)
@@ -338,6 +339,7 @@ public sealed partial class Allocator : IDrainable
                     quota--;
                     taken++;
                 }
+                z.Decayed += taken;
                 z.Cs.Record(_clock.Ticks - t0);
             }
             if (list != Nil) MergeIntoTree(list, false, null);

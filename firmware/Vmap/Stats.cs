@@ -89,6 +89,8 @@ public sealed class Stats
     public int ZoneHits;
     /// <summary>Zone cache refills from the free tree.</summary>
     public int ZoneRefills;
+    /// <summary>Cached areas decay gave back to the free tree (idle beyond a refill's worth; drains not counted).</summary>
+    public int DecayedAreas;
 
     /// <summary>Records left in the pool, and its capacity.</summary>
     public int PoolAvailable;

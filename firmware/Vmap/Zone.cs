@@ -62,6 +62,7 @@ internal sealed class Zone
     public int Hits;
     public int Refills;
     public int Drained;
+    public int Decayed;       // areas decay gave back to the free tree
     public int CapRefusals;   // returns the zone-wide caps turned away since the last decay
 
     /// <summary>The zone's own purges (<see cref="Allocator"/> PurgeZone): written by the holder of <see cref="Purging"/>.</summary>

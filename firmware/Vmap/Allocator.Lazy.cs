@@ -129,7 +129,9 @@ public sealed partial class Allocator
         }
         else if (_purgeGate.TryEnter())
         {
-            // Threshold purge: only if none runs; the running one will take this area too.
+            // Threshold purge: only if none runs. The running one takes this area only if it
+            // took the lists after it was queued; otherwise it waits for the next free over the
+            // threshold (the backlog stays above it, so that free purges).
             try
             {
                 PurgeHoldingGate();
@@ -247,9 +249,10 @@ public sealed partial class Allocator
     /// areas back to its cache, merges the rest into the free tree and decays its cache. Zones
     /// purge side by side, so no core walks another's records and a purge never stalls the
     /// other zones. It runs on the core whose free took the zone over its share: the zone's
-    /// own core, unless that free came from another core. Skipped when the zone's purge
-    /// already runs (that one or the next takes this area). A global purge waits for it: it
-    /// counts as a transit.
+    /// own core, unless that free came from another core. Skipped when the zone's purge or
+    /// decay already runs: an area queued after it took the list waits for the zone's next
+    /// free, which still finds the zone over its share. A global purge waits for it: it counts
+    /// as a transit.
     /// </summary>
     private void PurgeZone(Zone z)
     {

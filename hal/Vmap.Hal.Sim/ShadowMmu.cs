@@ -13,17 +13,31 @@ namespace Vmap.Hal.Sim;
 ///   reuse-before-purge bug lazy freeing must never have).</item>
 /// </list>
 /// Every flush is charged the board's cost (fixed part plus a part per page, busy-waited on the
-/// clock) and counted. Two bitmaps of one bit per page, updated a 64-bit word at a time with
-/// atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver that
-/// takes a global lock would serialise the very cores the zones keep apart). For the same
-/// reason no map or unmap writes a shared counter: <see cref="MappedPages"/> counts the bitmap
-/// when asked, and a flush writes only the words that hold stale pages, so it does not take
-/// away from other cores the cache lines they are mapping in.
+/// clock) and counted.
+/// <para>
+/// Layout: two bits per page, a mapped bit and a stale bit, updated a 64-bit word at a time
+/// with atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver
+/// that takes a global lock would serialise the very cores the zones keep apart). Each group
+/// of 64 pages has a cache line of its own, holding its mapped word and its stale word. Real
+/// page tables give every page its own entry (4 bytes on an ESP32, 8 on ARM64), so two cores
+/// mapping areas 64 pages apart write different cache lines; a packed bitmap would put 512
+/// pages' bits in one line, and cores mapping neighbouring areas would take that line from
+/// each other on every map and unmap, slowing the simulation where hardware is not slowed.
+/// That costs a byte per page. For the same reason no map or unmap writes a shared counter:
+/// <see cref="MappedPages"/> counts the bits when asked, and a flush writes only the words
+/// that hold stale pages.
+/// </para>
 /// </summary>
 public sealed class ShadowMmu : IMmu
 {
-    private readonly ulong[] _mapped;
-    private readonly ulong[] _stale;
+    // 64 pages per group, one group per cache line: word 0 their mapped bits, word 1 their
+    // stale bits, the other six unused. The array lives on the pinned heap so that _first,
+    // the index where the first 64-byte-aligned line starts, stays true.
+    private const int LineWords = 8;
+    private const int StaleWord = 1;
+    private readonly ulong[] _bits;
+    private readonly int _first;
+    private readonly int _groups;
     private readonly IClock _clock;
     private readonly ulong _spanStart;
     private readonly int _pageSize;
@@ -38,8 +52,9 @@ public sealed class ShadowMmu : IMmu
         _pageSize = pageSize;
         _pages = pages;
         _clock = clock;
-        _mapped = new ulong[(pages + 63) / 64];
-        _stale = new ulong[(pages + 63) / 64];
+        _groups = (pages + 63) / 64;
+        _bits = GC.AllocateArray<ulong>(_groups * LineWords + LineWords - 1, pinned: true);
+        _first = FirstAlignedIndex(_bits);
         FlushFixedMicros = flushFixedMicros;
         FlushPerPageMicros = flushPerPageMicros;
     }
@@ -65,7 +80,7 @@ public sealed class ShadowMmu : IMmu
         get
         {
             long n = 0;
-            for (int i = 0; i < _mapped.Length; i++) n += BitOperations.PopCount(Volatile.Read(ref _mapped[i]));
+            for (int w = 0; w < _groups; w++) n += BitOperations.PopCount(Volatile.Read(ref Mapped(w)));
             return n;
         }
     }
@@ -79,17 +94,17 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            ulong stale = Volatile.Read(ref _stale[w]) & m;
+            ulong stale = Volatile.Read(ref Stale(w)) & m;
             if (stale != 0)
             {
-                Undo(_mapped, page, p, set: false);
+                UndoMap(page, p);
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(stale), "its stale translation has not been flushed since it was unmapped");
             }
-            ulong old = Interlocked.Or(ref _mapped[w], m);
+            ulong old = Interlocked.Or(ref Mapped(w), m);
             if ((old & m) != 0)
             {
-                Interlocked.And(ref _mapped[w], ~m | old); // keep what was mapped before
-                Undo(_mapped, page, p, set: false);
+                Interlocked.And(ref Mapped(w), ~m | old); // keep what was mapped before
+                UndoMap(page, p);
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(old & m), "the page is still mapped");
             }
         }
@@ -104,14 +119,14 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            ulong old = Interlocked.And(ref _mapped[w], ~m);
+            ulong old = Interlocked.And(ref Mapped(w), ~m);
             if ((old & m) != m)
             {
-                Interlocked.Or(ref _mapped[w], old & m); // put back what this call cleared
-                Undo(_mapped, page, p, set: true);
+                Interlocked.Or(ref Mapped(w), old & m); // put back what this call cleared
+                UndoUnmap(page, p);
                 throw Violation("unmap", (w << 6) + BitOperations.TrailingZeroCount(~old & m), "the page is not mapped");
             }
-            Interlocked.Or(ref _stale[w], m);
+            Interlocked.Or(ref Stale(w), m);
         }
     }
 
@@ -129,9 +144,9 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            if ((Volatile.Read(ref _stale[w]) & m) == 0) continue; // nothing stale: leave the line alone
-            if (m == ulong.MaxValue) Volatile.Write(ref _stale[w], 0UL);
-            else Interlocked.And(ref _stale[w], ~m);
+            if ((Volatile.Read(ref Stale(w)) & m) == 0) continue; // nothing stale: leave the line alone
+            if (m == ulong.MaxValue) Volatile.Write(ref Stale(w), 0UL);
+            else Interlocked.And(ref Stale(w), ~m);
         }
         Interlocked.Increment(ref _flushes);
         Interlocked.Add(ref _flushedPages, count);
@@ -139,15 +154,28 @@ public sealed class ShadowMmu : IMmu
         if (micros > 0) BusyWait(micros);
     }
 
-    /// <summary>Rolls back the words of [from, upTo) a failed call changed: clears (or sets) their bits again.</summary>
-    private static void Undo(ulong[] bits, int from, int upTo, bool set)
+    /// <summary>Rolls back the words of [from, upTo) a refused map changed: their pages are unmapped again.</summary>
+    private void UndoMap(int from, int upTo)
+    {
+        for (int p = from; p < upTo; p = ((p >> 6) + 1) << 6)
+        {
+            int w = p >> 6;
+            Interlocked.And(ref Mapped(w), ~Mask(p & 63, Math.Min(64, upTo - (w << 6))));
+        }
+    }
+
+    /// <summary>
+    /// Rolls back the words of [from, upTo) a refused unmap changed: their pages are mapped again
+    /// and not stale (a mapped page never is: a map of a stale page is refused).
+    /// </summary>
+    private void UndoUnmap(int from, int upTo)
     {
         for (int p = from; p < upTo; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, upTo - (w << 6)));
-            if (set) Interlocked.Or(ref bits[w], m);
-            else Interlocked.And(ref bits[w], ~m);
+            Interlocked.And(ref Stale(w), ~m);
+            Interlocked.Or(ref Mapped(w), m);
         }
     }
 
@@ -155,14 +183,28 @@ public sealed class ShadowMmu : IMmu
     public int StalePages()
     {
         int n = 0;
-        for (int i = 0; i < _stale.Length; i++) n += BitOperations.PopCount(Volatile.Read(ref _stale[i]));
+        for (int w = 0; w < _groups; w++) n += BitOperations.PopCount(Volatile.Read(ref Stale(w)));
         return n;
     }
 
     /// <summary>True when <paramref name="page"/> is mapped.</summary>
     public bool IsMapped(int page)
     {
-        return (Volatile.Read(ref _mapped[page >> 6]) & (1UL << (page & 63))) != 0;
+        return (Volatile.Read(ref Mapped(page >> 6)) & (1UL << (page & 63))) != 0;
+    }
+
+    private ref ulong Mapped(int group) => ref _bits[_first + group * LineWords];
+
+    private ref ulong Stale(int group) => ref _bits[_first + group * LineWords + StaleWord];
+
+    /// <summary>The first index of <paramref name="pinned"/> (an array on the pinned heap) that starts a 64-byte line.</summary>
+    private static unsafe int FirstAlignedIndex(ulong[] pinned)
+    {
+        fixed (ulong* p = pinned)
+        {
+            int misalign = (int)((ulong)p & (LineWords * sizeof(ulong) - 1));
+            return misalign == 0 ? 0 : (LineWords * sizeof(ulong) - misalign) / sizeof(ulong);
+        }
     }
 
     private void BusyWait(double micros)

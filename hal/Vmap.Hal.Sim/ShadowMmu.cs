@@ -13,31 +13,24 @@ namespace Vmap.Hal.Sim;
 ///   reuse-before-purge bug lazy freeing must never have).</item>
 /// </list>
 /// Every flush is charged the board's cost (fixed part plus a part per page, busy-waited on the
-/// clock) and counted.
+/// clock) and counted. Two bitmaps of one bit per page, updated a 64-bit word at a time with
+/// atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver that
+/// takes a global lock would serialise the very cores the zones keep apart). For the same
+/// reason no map or unmap writes a shared counter: <see cref="MappedPages"/> counts the bitmap
+/// when asked, and a flush writes only the words that hold stale pages, so it does not take
+/// away from other cores the cache lines they are mapping in.
 /// <para>
-/// Layout: two bits per page, a mapped bit and a stale bit, updated a 64-bit word at a time
-/// with atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver
-/// that takes a global lock would serialise the very cores the zones keep apart). Each group
-/// of 64 pages has a cache line of its own, holding its mapped word and its stale word. Real
-/// page tables give every page its own entry (4 bytes on an ESP32, 8 on ARM64), so two cores
-/// mapping areas 64 pages apart write different cache lines; a packed bitmap would put 512
-/// pages' bits in one line, and cores mapping neighbouring areas would take that line from
-/// each other on every map and unmap, slowing the simulation where hardware is not slowed.
-/// That costs a byte per page. For the same reason no map or unmap writes a shared counter:
-/// <see cref="MappedPages"/> counts the bits when asked, and a flush writes only the words
-/// that hold stale pages.
+/// The bitmaps stay packed (512 pages a cache line). A line of its own per 64 pages, as
+/// per-page table entries would give, spares neighbouring cores' maps and unmaps from sharing
+/// lines, but a flush then reads eight times as many lines, most last written by other cores:
+/// counted on the contention benchmark's loops, cache-line transfers per map or unmap went
+/// from 0.17 to 0.19 on 2 cores and from 0.30 to 0.64 on 8.
 /// </para>
 /// </summary>
 public sealed class ShadowMmu : IMmu
 {
-    // 64 pages per group, one group per cache line: word 0 their mapped bits, word 1 their
-    // stale bits, the other six unused. The array lives on the pinned heap so that _first,
-    // the index where the first 64-byte-aligned line starts, stays true.
-    private const int LineWords = 8;
-    private const int StaleWord = 1;
-    private readonly ulong[] _bits;
-    private readonly int _first;
-    private readonly int _groups;
+    private readonly ulong[] _mapped;
+    private readonly ulong[] _stale;
     private readonly IClock _clock;
     private readonly ulong _spanStart;
     private readonly int _pageSize;
@@ -52,9 +45,8 @@ public sealed class ShadowMmu : IMmu
         _pageSize = pageSize;
         _pages = pages;
         _clock = clock;
-        _groups = (pages + 63) / 64;
-        _bits = GC.AllocateArray<ulong>(_groups * LineWords + LineWords - 1, pinned: true);
-        _first = FirstAlignedIndex(_bits);
+        _mapped = new ulong[(pages + 63) / 64];
+        _stale = new ulong[(pages + 63) / 64];
         FlushFixedMicros = flushFixedMicros;
         FlushPerPageMicros = flushPerPageMicros;
     }
@@ -80,7 +72,7 @@ public sealed class ShadowMmu : IMmu
         get
         {
             long n = 0;
-            for (int w = 0; w < _groups; w++) n += BitOperations.PopCount(Volatile.Read(ref Mapped(w)));
+            for (int i = 0; i < _mapped.Length; i++) n += BitOperations.PopCount(Volatile.Read(ref _mapped[i]));
             return n;
         }
     }
@@ -94,16 +86,16 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            ulong stale = Volatile.Read(ref Stale(w)) & m;
+            ulong stale = Volatile.Read(ref _stale[w]) & m;
             if (stale != 0)
             {
                 UndoMap(page, p);
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(stale), "its stale translation has not been flushed since it was unmapped");
             }
-            ulong old = Interlocked.Or(ref Mapped(w), m);
+            ulong old = Interlocked.Or(ref _mapped[w], m);
             if ((old & m) != 0)
             {
-                Interlocked.And(ref Mapped(w), ~m | old); // keep what was mapped before
+                Interlocked.And(ref _mapped[w], ~m | old); // keep what was mapped before
                 UndoMap(page, p);
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(old & m), "the page is still mapped");
             }
@@ -119,14 +111,14 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            ulong old = Interlocked.And(ref Mapped(w), ~m);
+            ulong old = Interlocked.And(ref _mapped[w], ~m);
             if ((old & m) != m)
             {
-                Interlocked.Or(ref Mapped(w), old & m); // put back what this call cleared
+                Interlocked.Or(ref _mapped[w], old & m); // put back what this call cleared
                 UndoUnmap(page, p);
                 throw Violation("unmap", (w << 6) + BitOperations.TrailingZeroCount(~old & m), "the page is not mapped");
             }
-            Interlocked.Or(ref Stale(w), m);
+            Interlocked.Or(ref _stale[w], m);
         }
     }
 
@@ -144,9 +136,9 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            if ((Volatile.Read(ref Stale(w)) & m) == 0) continue; // nothing stale: leave the line alone
-            if (m == ulong.MaxValue) Volatile.Write(ref Stale(w), 0UL);
-            else Interlocked.And(ref Stale(w), ~m);
+            if ((Volatile.Read(ref _stale[w]) & m) == 0) continue; // nothing stale: leave the line alone
+            if (m == ulong.MaxValue) Volatile.Write(ref _stale[w], 0UL);
+            else Interlocked.And(ref _stale[w], ~m);
         }
         Interlocked.Increment(ref _flushes);
         Interlocked.Add(ref _flushedPages, count);
@@ -160,7 +152,7 @@ public sealed class ShadowMmu : IMmu
         for (int p = from; p < upTo; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
-            Interlocked.And(ref Mapped(w), ~Mask(p & 63, Math.Min(64, upTo - (w << 6))));
+            Interlocked.And(ref _mapped[w], ~Mask(p & 63, Math.Min(64, upTo - (w << 6))));
         }
     }
 
@@ -174,8 +166,8 @@ public sealed class ShadowMmu : IMmu
         {
             int w = p >> 6;
             ulong m = Mask(p & 63, Math.Min(64, upTo - (w << 6)));
-            Interlocked.And(ref Stale(w), ~m);
-            Interlocked.Or(ref Mapped(w), m);
+            Interlocked.And(ref _stale[w], ~m);
+            Interlocked.Or(ref _mapped[w], m);
         }
     }
 
@@ -183,28 +175,14 @@ public sealed class ShadowMmu : IMmu
     public int StalePages()
     {
         int n = 0;
-        for (int w = 0; w < _groups; w++) n += BitOperations.PopCount(Volatile.Read(ref Stale(w)));
+        for (int i = 0; i < _stale.Length; i++) n += BitOperations.PopCount(Volatile.Read(ref _stale[i]));
         return n;
     }
 
     /// <summary>True when <paramref name="page"/> is mapped.</summary>
     public bool IsMapped(int page)
     {
-        return (Volatile.Read(ref Mapped(page >> 6)) & (1UL << (page & 63))) != 0;
-    }
-
-    private ref ulong Mapped(int group) => ref _bits[_first + group * LineWords];
-
-    private ref ulong Stale(int group) => ref _bits[_first + group * LineWords + StaleWord];
-
-    /// <summary>The first index of <paramref name="pinned"/> (an array on the pinned heap) that starts a 64-byte line.</summary>
-    private static unsafe int FirstAlignedIndex(ulong[] pinned)
-    {
-        fixed (ulong* p = pinned)
-        {
-            int misalign = (int)((ulong)p & (LineWords * sizeof(ulong) - 1));
-            return misalign == 0 ? 0 : (LineWords * sizeof(ulong) - misalign) / sizeof(ulong);
-        }
+        return (Volatile.Read(ref _mapped[page >> 6]) & (1UL << (page & 63))) != 0;
     }
 
     private void BusyWait(double micros)

@@ -1,0 +1,63 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace Vmap.Tests.Zones;
+
+/// <summary>
+/// Regime: where the allocator's objects sit in memory. A core that writes a cache line
+/// another core reads takes the line from it on every write; the lock word of a zone lock
+/// sharing a line with the zones array, which every operation on every core reads, once cost
+/// the contention benchmark as much as everything else the cores shared. Host layout (64-bit
+/// CLR): an object reference points just after the 8-byte header that holds the lock word.
+/// </summary>
+public sealed class ZoneLayoutTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void No_zone_lock_word_shares_a_cache_line_with_the_zones_array_or_another_zone(int cores)
+    {
+        VmapConfig c = Rig.Small(4096, 1, 8192, 64, cores);
+        c.Zones = true;
+        var rig = new Rig(c);
+        var zones = (Array)Field(rig.A, "_zones");
+        object[] locks = zones.Cast<object>().Select(z => Field(z, "Lock")).ToArray();
+        int[][][] arrays = zones.Cast<object>().Select(z => new[] { "CacheHead", "CacheCount", "CacheLow" }.Select(n => (int[])Field(z, n)).ToArray()).ToArray();
+
+        // A GC may move objects between two reads: read again until no GC ran meanwhile.
+        long arrayFirst = 0, arrayLast = 0;
+        long[] lockWords = [];
+        (long First, long Last)[][] zoneLines = [];
+        for (int attempt = 0; ; attempt++)
+        {
+            int gcs = GC.CollectionCount(0);
+            long array = Address(zones);
+            arrayFirst = (array - 8) >> 6;                 // its header...
+            arrayLast = (array + 16 + 8L * cores - 1) >> 6; // ...to its last element
+            lockWords = locks.Select(l => (Address(l) - 8) >> 6).ToArray();
+            zoneLines = arrays.Select(z => z.Select(a => ((Address(a) - 8) >> 6, (Address(a) + 16 + 4L * a.Length - 1) >> 6)).ToArray()).ToArray();
+            if (GC.CollectionCount(0) == gcs) break;
+            Assert.True(attempt < 100, "a GC ran during every reading of the addresses");
+        }
+        for (int i = 0; i < cores; i++)
+        {
+            Assert.False(lockWords[i] >= arrayFirst && lockWords[i] <= arrayLast, $"zone {i}'s lock word is on a cache line of the zones array");
+            for (int j = 0; j < cores; j++)
+            {
+                if (j == i) continue;
+                Assert.NotEqual(lockWords[j], lockWords[i]);
+                foreach (var (first, last) in zoneLines[j])
+                    Assert.False(lockWords[i] >= first && lockWords[i] <= last, $"zone {i}'s lock word is on a cache line of zone {j}'s cache arrays");
+            }
+        }
+    }
+
+    private static object Field(object o, string name)
+    {
+        FieldInfo f = o.GetType().GetField(name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+            ?? throw new InvalidOperationException($"{o.GetType().Name} has no field {name}");
+        return f.GetValue(o) ?? throw new InvalidOperationException($"{o.GetType().Name}.{name} is null");
+    }
+
+    private static long Address(object o) => (long)Unsafe.As<object, nint>(ref o);
+}

@@ -42,7 +42,8 @@ public sealed partial class Allocator
     private readonly IClock _clock;
     private readonly ICores _cores;   // the board's parts, read once: no property call per operation
     private readonly IMmu _mmu;
-    private readonly object _treeLock = new object();
+    private readonly object _treeLock;
+    private readonly int[] _treeLockSpacer; // never touched: see the constructor
 
     // Set once by Start, read-only afterwards.
     private VmapConfig _config;
@@ -62,7 +63,7 @@ public sealed partial class Allocator
     private bool _started;
 
     // Counters protected by the free-tree lock.
-    private readonly int[] _fits = new int[4];
+    private readonly int[] _fits;
     private int _preloadRefills;
     private int _preloadHits;
     private int _preloadMisses;
@@ -83,6 +84,12 @@ public sealed partial class Allocator
         _clock = board.Clock;
         _cores = board.Cores;
         _mmu = board.Mmu;
+        // The free-tree lock's word, in its object's header, would otherwise share a cache line
+        // with this object's last fields, which every operation on every core reads; the fit
+        // counters written under the lock follow it (see _lineSpacers).
+        _treeLockSpacer = new int[LineInts];
+        _treeLock = new object();
+        _fits = new int[4];
     }
 
     /// <summary>Why the last <see cref="Start"/> returned <see cref="Status.InvalidConfig"/>, or null.</summary>

@@ -52,6 +52,58 @@ public sealed class ZoneLayoutTests
         }
     }
 
+    [Fact]
+    public void The_free_tree_lock_word_shares_no_cache_line_with_the_fields_every_operation_reads()
+    {
+        VmapConfig c = Rig.Small(4096, 1, 8192, 64, 2);
+        c.Zones = true;
+        Allocator a = new Rig(c).A;
+        object treeLock = Field(a, "_treeLock");
+        for (int attempt = 0; ; attempt++)
+        {
+            int gcs = GC.CollectionCount(0);
+            long lockWord = (Address(treeLock) - 8) >> 6;
+            long[] hot =
+            [
+                FieldLine(a, ref Unsafe.As<bool, byte>(ref Started(a))),
+                FieldLine(a, ref Unsafe.As<bool, byte>(ref ZonesOn(a))),
+                FieldLine(a, ref Unsafe.As<int, byte>(ref ClassLimit(a))),
+                FieldLine(a, ref Unsafe.As<int, byte>(ref Returns(a))),
+                FieldLine(a, ref Unsafe.As<int, byte>(ref SpanPages(a))),
+            ];
+            if (GC.CollectionCount(0) != gcs)
+            {
+                Assert.True(attempt < 100, "a GC ran during every reading of the addresses");
+                continue;
+            }
+            Assert.False(hot.Contains(lockWord), "the free-tree lock word is on the cache line of a field every operation reads (_started, _zonesOn, _classLimit, _returns or _spanPages)");
+            return;
+        }
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_started")]
+    private static extern ref bool Started(Allocator a);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_zonesOn")]
+    private static extern ref bool ZonesOn(Allocator a);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_classLimit")]
+    private static extern ref int ClassLimit(Allocator a);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_returns")]
+    private static extern ref int Returns(Allocator a);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_spanPages")]
+    private static extern ref int SpanPages(Allocator a);
+
+    /// <summary>The cache line of a field of <paramref name="o"/>: its offset from the first field, past the 8-byte method table pointer.</summary>
+    private static long FieldLine(object o, ref byte field) => (Address(o) + 8 + (long)Unsafe.ByteOffset(ref Unsafe.As<RawObject>(o).FirstField, ref field)) >> 6;
+
+    private sealed class RawObject
+    {
+        public byte FirstField = 0; // only its address is used
+    }
+
     private static object Field(object o, string name)
     {
         FieldInfo f = o.GetType().GetField(name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)

@@ -24,21 +24,15 @@ public sealed class ZoneLayoutTests
         object[] locks = zones.Cast<object>().Select(z => Field(z, "Lock")).ToArray();
         int[][][] arrays = zones.Cast<object>().Select(z => new[] { "CacheHead", "CacheCount", "CacheLow" }.Select(n => (int[])Field(z, n)).ToArray()).ToArray();
 
-        // A GC may move objects between two reads: read again until no GC ran meanwhile.
-        long arrayFirst = 0, arrayLast = 0;
-        long[] lockWords = [];
-        (long First, long Last)[][] zoneLines = [];
-        for (int attempt = 0; ; attempt++)
+        var (arrayFirst, arrayLast, lockWords, zoneLines) = WithoutGc(() =>
         {
-            int gcs = GC.CollectionCount(0);
             long array = Address(zones);
-            arrayFirst = (array - 8) >> 6;                 // its header...
-            arrayLast = (array + 16 + 8L * cores - 1) >> 6; // ...to its last element
-            lockWords = locks.Select(l => (Address(l) - 8) >> 6).ToArray();
-            zoneLines = arrays.Select(z => z.Select(a => ((Address(a) - 8) >> 6, (Address(a) + 16 + 4L * a.Length - 1) >> 6)).ToArray()).ToArray();
-            if (GC.CollectionCount(0) == gcs) break;
-            Assert.True(attempt < 100, "a GC ran during every reading of the addresses");
-        }
+            return (
+                (array - 8) >> 6,                   // the array's header...
+                (array + 16 + 8L * cores - 1) >> 6, // ...to its last element
+                locks.Select(l => (Address(l) - 8) >> 6).ToArray(),
+                arrays.Select(z => z.Select(a => ((Address(a) - 8) >> 6, (Address(a) + 16 + 4L * a.Length - 1) >> 6)).ToArray()).ToArray());
+        });
         for (int i = 0; i < cores; i++)
         {
             Assert.False(lockWords[i] >= arrayFirst && lockWords[i] <= arrayLast, $"zone {i}'s lock word is on a cache line of the zones array");
@@ -59,25 +53,28 @@ public sealed class ZoneLayoutTests
         c.Zones = true;
         Allocator a = new Rig(c).A;
         object treeLock = Field(a, "_treeLock");
-        for (int attempt = 0; ; attempt++)
-        {
-            int gcs = GC.CollectionCount(0);
-            long lockWord = (Address(treeLock) - 8) >> 6;
-            long[] hot =
-            [
+        var (lockWord, hot) = WithoutGc(() => (
+            (Address(treeLock) - 8) >> 6,
+            new[]
+            {
                 FieldLine(a, ref Unsafe.As<bool, byte>(ref Started(a))),
                 FieldLine(a, ref Unsafe.As<bool, byte>(ref ZonesOn(a))),
                 FieldLine(a, ref Unsafe.As<int, byte>(ref ClassLimit(a))),
                 FieldLine(a, ref Unsafe.As<int, byte>(ref Returns(a))),
                 FieldLine(a, ref Unsafe.As<int, byte>(ref SpanPages(a))),
-            ];
-            if (GC.CollectionCount(0) != gcs)
-            {
-                Assert.True(attempt < 100, "a GC ran during every reading of the addresses");
-                continue;
-            }
-            Assert.False(hot.Contains(lockWord), "the free-tree lock word is on the cache line of a field every operation reads (_started, _zonesOn, _classLimit, _returns or _spanPages)");
-            return;
+            }));
+        Assert.False(hot.Contains(lockWord), "the free-tree lock word is on the cache line of a field every operation reads (_started, _zonesOn, _classLimit, _returns or _spanPages)");
+    }
+
+    /// <summary>Runs <paramref name="read"/> (reading addresses) again until no GC ran during it: a GC may move objects between two reads.</summary>
+    private static T WithoutGc<T>(Func<T> read)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int gcs = GC.CollectionCount(0);
+            T result = read();
+            if (GC.CollectionCount(0) == gcs) return result;
+            Assert.True(attempt < 100, "a GC ran during every reading of the addresses");
         }
     }
 

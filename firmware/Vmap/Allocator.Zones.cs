@@ -121,6 +121,19 @@ public sealed partial class Allocator : IDrainable
         _lineSpacers[c.Cores] = new int[LineInts];
     }
 
+    /// <summary>
+    /// True when zone <paramref name="z"/> carves its unaligned areas (cache refills, misses,
+    /// sizes beyond the classes) from the top of the span, highest fit first: the zones of odd
+    /// cores do, those of even cores take the lowest fit. Nearly every allocation is a cache
+    /// hit, so a zone cycles through the areas it carved when its cache was first filled; with
+    /// every zone at the lowest fit, two cores' areas sat side by side, interleaved run by run,
+    /// and every map, unmap and busy-list write of one core took cache lines (page-table words,
+    /// boundary tags, records) from the other. Carving from both ends keeps a pair of cores
+    /// apart, and the free space stays one block in the middle, as large as with lowest fit
+    /// alone. An aligned request keeps the lowest fit, and so do replays (one core: zone 0).
+    /// </summary>
+    private static bool CarvesFromTop(Zone z) => (z.Index & 1) == 1;
+
     // ---- the cache: building blocks (caller holds the zone lock) --------------------------
 
     /// <summary>How many more areas class <paramref name="cls"/> of zone <paramref name="z"/> may cache (exact under the zone lock, a hint without).</summary>
@@ -243,7 +256,7 @@ public sealed partial class Allocator : IDrainable
             lock (_treeLock)
             {
                 long t0 = _clock.Ticks;
-                s = CarveLocked(reserve, alignPages, core, ref from, out int area, out page);
+                s = CarveLocked(reserve, alignPages, core, CarvesFromTop(z), ref from, out int area, out page);
                 if (s == Status.Ok)
                 {
                     // None when space is scarce: a cache must not hoard the last free pages other
@@ -273,18 +286,18 @@ public sealed partial class Allocator : IDrainable
 
     /// <summary>
     /// Caches <paramref name="count"/> areas of <paramref name="reserve"/> pages (guard
-    /// included) carved as ONE run, unaligned from the lowest fit, and split into records: the
-    /// free tree changes once per refill instead of once per area, and the areas are adjacent
-    /// (handed out in address order, their records and boundary tags close together). Returns
-    /// false when no block holds the run: the refill is skipped. Caller holds the free-tree
-    /// lock and the zone lock.
+    /// included) carved as ONE run, unaligned (see <see cref="CarvesFromTop"/>), and split
+    /// into records: the free tree changes once per refill instead of once per area, and the
+    /// areas are adjacent (handed out in address order, their records and boundary tags close
+    /// together). Returns false when no block holds the run: the refill is skipped. Caller
+    /// holds the free-tree lock and the zone lock.
     /// </summary>
     private bool CarveRunLocked(Zone z, int reserve, int count, int core)
     {
-        // Unaligned from the lowest fit: a full or left-edge fit, never a split that would
-        // need the preload slot.
+        // Unaligned from the zone's end of the span (the lowest or highest fit): a full or
+        // edge fit, never a split that would need the preload slot.
         int from = 0; // unaligned: the search is one step
-        if (CarveLocked(reserve * count, 1, core, ref from, out int run, out int at) != Status.Ok) return false;
+        if (CarveLocked(reserve * count, 1, core, CarvesFromTop(z), ref from, out int run, out int at) != Status.Ok) return false;
         // Split from the top down, so the run's own record ends as the lowest area, pushed
         // last, and the cache hands the run out from its start.
         int i = count - 1;

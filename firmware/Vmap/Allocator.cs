@@ -287,7 +287,7 @@ public sealed partial class Allocator
             lock (_treeLock)
             {
                 long t0 = _clock.Ticks;
-                s = CarveLocked(pages + _guard, alignPages, core, ref from, out int area, out page);
+                s = CarveLocked(pages + _guard, alignPages, core, false, ref from, out int area, out page);
                 if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
                 _treeCs.Record(_clock.Ticks - t0);
             }
@@ -322,8 +322,13 @@ public sealed partial class Allocator
     /// caller's next section goes on; otherwise <paramref name="from"/> is -1 and the result
     /// is final.
     /// </para>
+    /// <para>
+    /// With <paramref name="fromTop"/> (a zone of an odd core, see
+    /// <see cref="CarvesFromTop"/>), an unaligned request takes the highest fit instead, from
+    /// its top end, in one step; an aligned one still takes the lowest.
+    /// </para>
     /// </summary>
-    private Status CarveLocked(int reserve, int alignPages, int core, ref int from, out int area, out int start)
+    private Status CarveLocked(int reserve, int alignPages, int core, bool fromTop, ref int from, out int area, out int start)
     {
         area = Nil;
         start = -1;
@@ -332,10 +337,24 @@ public sealed partial class Allocator
             from = -1;
             return Status.NoSpace;
         }
-        int alignOffset = _spanPageLow & (alignPages - 1);
-        int block = _free.FindLowestFit(reserve, alignPages, alignOffset, from, out from);
-        if (block == Nil) return Status.NoSpace;
-        int at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
+        int block;
+        int at;
+        if (fromTop && alignPages == 1)
+        {
+            // One step, O(log n): the highest fit, carved from its top end (a full or
+            // right-edge fit, so it never needs the preload slot).
+            from = -1;
+            block = _free.FindHighestFit(reserve);
+            if (block == Nil) return Status.NoSpace;
+            at = _pool.Start[block] + _pool.Size[block] - reserve;
+        }
+        else
+        {
+            int alignOffset = _spanPageLow & (alignPages - 1);
+            block = _free.FindLowestFit(reserve, alignPages, alignOffset, from, out from);
+            if (block == Nil) return Status.NoSpace;
+            at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
+        }
         FitType fit = _free.Classify(block, at, reserve);
 
         int record = block; // a full fit turns the free block's own record into the area

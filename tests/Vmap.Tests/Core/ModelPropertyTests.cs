@@ -29,9 +29,30 @@ public sealed class ModelPropertyTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Cases))]
     public void Matches_reference_first_fit(int seed, int spanPages, int guard, int maxAlign, int lazyMax, int pool)
+        => MatchReference(seed, spanPages, guard, maxAlign, lazyMax, pool, fromTop: false);
+
+    /// <summary>
+    /// The same sequences on core 1 of two, zones on, with sizes beyond the one cached class:
+    /// every unaligned area must land at the reference's highest fit (the zones of odd cores
+    /// carve from the top of the span), every aligned one still at its lowest fit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void On_an_odd_core_unaligned_areas_match_reference_highest_fit(int seed, int spanPages, int guard, int maxAlign, int lazyMax, int pool)
+        => MatchReference(seed, spanPages, guard, maxAlign, lazyMax, pool, fromTop: true);
+
+    private void MatchReference(int seed, int spanPages, int guard, int maxAlign, int lazyMax, int pool, bool fromTop)
     {
-        output.WriteLine($"seed={seed} span={spanPages} guard={guard} maxAlign={maxAlign} lazyMax={lazyMax} pool={pool}");
-        var rig = new Rig(Rig.Small(spanPages, guard, pool, lazyMax));
+        output.WriteLine($"seed={seed} span={spanPages} guard={guard} maxAlign={maxAlign} lazyMax={lazyMax} pool={pool}" + (fromTop ? " zones, core 1" : ""));
+        VmapConfig config = Rig.Small(spanPages, guard, pool, lazyMax);
+        if (fromTop)
+        {
+            config.Cores = 2;
+            config.Zones = true;
+            config.SizeClassLimit = 1; // every request below has 2 pages or more: no cache
+        }
+        var rig = new Rig(config);
+        if (fromTop) rig.Sim.Cores.Bind(1);
         var model = new RefModel(spanPages, (long)(rig.Config.SpanStart / 4096));
         rig.OnPurgeHook = model.Purge;
         var rnd = new Random(seed);
@@ -43,11 +64,12 @@ public sealed class ModelPropertyTests(ITestOutputHelper output)
             if (live.Count == 0 || rnd.Next(100) < 55)
             {
                 int pages = rnd.Next(100) < 10 ? rnd.Next(1, spanPages / 2 + 1) : rnd.Next(1, maxSize + 1);
+                if (fromTop && pages == 1) pages = 2;
                 int align = rnd.Next(100) < 30 ? 1 << rnd.Next(0, BitLength(maxAlign)) : 1;
                 int reserve = pages + guard;
                 int purgesBefore = rig.Purges.Count;
                 Status s = rig.A.AllocPages(pages, align, op, out int page);
-                int expected = model.LowestFit(reserve, align);
+                int expected = fromTop && align == 1 ? model.HighestFit(reserve) : model.LowestFit(reserve, align);
                 if (s == Status.Ok)
                 {
                     Assert.True(expected == page, $"{ctx} alloc {pages}p align {align}: got page {page}, reference {expected}");
@@ -96,6 +118,7 @@ public sealed class ModelPropertyTests(ITestOutputHelper output)
         Assert.Equal(0, end.LazyPages);
         Assert.Equal(0, rig.Sim.Mmu.StalePages());
         Assert.Equal(0, rig.Sim.Mmu.MappedPages);
+        rig.Sim.Cores.Bind(0);
     }
 
     private static int BitLength(int x) => 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)x);

@@ -29,6 +29,13 @@ namespace Vmap.Hal.Sim;
 /// </summary>
 public sealed class ShadowMmu : IMmu
 {
+    // The bitmaps' words are elements Pad.. of their arrays, with Pad spare words after the
+    // last: an array's length word, read by the bounds check of every call on every core,
+    // would otherwise share a cache line with the first words, and the next array's with the
+    // last words. The zones of a pair of cores allocate from opposite ends of the span, so
+    // those words are the hottest of one core: without the pads, every map and unmap on that
+    // core took from the other the line its next bounds check reads.
+    private const int Pad = 8;
     private readonly ulong[] _mapped;
     private readonly ulong[] _stale;
     private readonly IClock _clock;
@@ -45,8 +52,8 @@ public sealed class ShadowMmu : IMmu
         _pageSize = pageSize;
         _pages = pages;
         _clock = clock;
-        _mapped = new ulong[(pages + 63) / 64];
-        _stale = new ulong[(pages + 63) / 64];
+        _mapped = new ulong[Pad + (pages + 63) / 64 + Pad];
+        _stale = new ulong[Pad + (pages + 63) / 64 + Pad];
         FlushFixedMicros = flushFixedMicros;
         FlushPerPageMicros = flushPerPageMicros;
     }
@@ -85,17 +92,18 @@ public sealed class ShadowMmu : IMmu
         for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
+            int x = Pad + w;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            ulong stale = Volatile.Read(ref _stale[w]) & m;
+            ulong stale = Volatile.Read(ref _stale[x]) & m;
             if (stale != 0)
             {
                 UndoMap(page, p);
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(stale), "its stale translation has not been flushed since it was unmapped");
             }
-            ulong old = Interlocked.Or(ref _mapped[w], m);
+            ulong old = Interlocked.Or(ref _mapped[x], m);
             if ((old & m) != 0)
             {
-                Interlocked.And(ref _mapped[w], ~m | old); // keep what was mapped before
+                Interlocked.And(ref _mapped[x], ~m | old); // keep what was mapped before
                 UndoMap(page, p);
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(old & m), "the page is still mapped");
             }
@@ -110,15 +118,16 @@ public sealed class ShadowMmu : IMmu
         for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
+            int x = Pad + w;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            ulong old = Interlocked.And(ref _mapped[w], ~m);
+            ulong old = Interlocked.And(ref _mapped[x], ~m);
             if ((old & m) != m)
             {
-                Interlocked.Or(ref _mapped[w], old & m); // put back what this call cleared
+                Interlocked.Or(ref _mapped[x], old & m); // put back what this call cleared
                 UndoUnmap(page, p);
                 throw Violation("unmap", (w << 6) + BitOperations.TrailingZeroCount(~old & m), "the page is not mapped");
             }
-            Interlocked.Or(ref _stale[w], m);
+            Interlocked.Or(ref _stale[x], m);
         }
     }
 
@@ -135,10 +144,11 @@ public sealed class ShadowMmu : IMmu
         for (int p = page; p < end; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
+            int x = Pad + w;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
-            if ((Volatile.Read(ref _stale[w]) & m) == 0) continue; // nothing stale: leave the line alone
-            if (m == ulong.MaxValue) Volatile.Write(ref _stale[w], 0UL);
-            else Interlocked.And(ref _stale[w], ~m);
+            if ((Volatile.Read(ref _stale[x]) & m) == 0) continue; // nothing stale: leave the line alone
+            if (m == ulong.MaxValue) Volatile.Write(ref _stale[x], 0UL);
+            else Interlocked.And(ref _stale[x], ~m);
         }
         Interlocked.Increment(ref _flushes);
         Interlocked.Add(ref _flushedPages, count);
@@ -152,7 +162,8 @@ public sealed class ShadowMmu : IMmu
         for (int p = from; p < upTo; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
-            Interlocked.And(ref _mapped[w], ~Mask(p & 63, Math.Min(64, upTo - (w << 6))));
+            int x = Pad + w;
+            Interlocked.And(ref _mapped[x], ~Mask(p & 63, Math.Min(64, upTo - (w << 6))));
         }
     }
 
@@ -165,9 +176,10 @@ public sealed class ShadowMmu : IMmu
         for (int p = from; p < upTo; p = ((p >> 6) + 1) << 6)
         {
             int w = p >> 6;
+            int x = Pad + w;
             ulong m = Mask(p & 63, Math.Min(64, upTo - (w << 6)));
-            Interlocked.And(ref _stale[w], ~m);
-            Interlocked.Or(ref _mapped[w], m);
+            Interlocked.And(ref _stale[x], ~m);
+            Interlocked.Or(ref _mapped[x], m);
         }
     }
 
@@ -182,7 +194,7 @@ public sealed class ShadowMmu : IMmu
     /// <summary>True when <paramref name="page"/> is mapped.</summary>
     public bool IsMapped(int page)
     {
-        return (Volatile.Read(ref _mapped[page >> 6]) & (1UL << (page & 63))) != 0;
+        return (Volatile.Read(ref _mapped[Pad + (page >> 6)]) & (1UL << (page & 63))) != 0;
     }
 
     private void BusyWait(double micros)

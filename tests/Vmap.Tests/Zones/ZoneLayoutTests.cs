@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Vmap.Hal.Sim;
 
 namespace Vmap.Tests.Zones;
 
@@ -65,6 +66,39 @@ public sealed class ZoneLayoutTests
             }));
         Assert.False(hot.Contains(lockWord), "the free-tree lock word is on the cache line of a field every operation reads (_started, _zonesOn, _classLimit, _returns or _spanPages)");
     }
+
+    [Fact]
+    public void The_shadow_mmu_words_of_the_span_ends_share_no_cache_line_with_an_array_header()
+    {
+        // The zones of a pair of cores carve from opposite ends of the span, so the words of
+        // its first and last pages are among the hottest of one core. An array's length word,
+        // read by the bounds check of every call on every core, or the header of the object
+        // after the array, must not sit on their lines.
+        const int pages = 64 * 100;
+        var mmu = new ShadowMmu(0x4000_0000, 4096, pages, new CycleClock());
+        var mapped = (ulong[])Field(mmu, "_mapped");
+        var stale = (ulong[])Field(mmu, "_stale");
+        mmu.Map(0, 1);
+        mmu.Map(pages - 1, 1);
+        int[] mappedWords = Used(mapped);
+        mmu.Unmap(0, 1);
+        mmu.Unmap(pages - 1, 1);
+        int[] staleWords = Used(stale);
+        Assert.Equal(2, mappedWords.Length);
+        Assert.Equal(2, staleWords.Length);
+        foreach (var (name, array, words) in new[] { ("mapped", mapped, mappedWords), ("stale", stale, staleWords) })
+        {
+            var (lengthLine, first, last, endLine) = WithoutGc(() =>
+            {
+                long a = Address(array);
+                return ((a + 8) >> 6, (a + 16 + 8L * words[0]) >> 6, (a + 16 + 8L * words[1]) >> 6, (a + 16 + 8L * array.Length) >> 6);
+            });
+            Assert.True(first > lengthLine, $"the {name} word of page 0 is on the line of the array's length word");
+            Assert.True(last < endLine, $"the {name} word of the last page is on the line of the next object's header");
+        }
+    }
+
+    private static int[] Used(ulong[] words) => Enumerable.Range(0, words.Length).Where(i => words[i] != 0).ToArray();
 
     /// <summary>Runs <paramref name="read"/> (reading addresses) again until no GC ran during it: a GC may move objects between two reads.</summary>
     private static T WithoutGc<T>(Func<T> read)

@@ -198,27 +198,35 @@ public static class Cli
         contention.Options.Add(runs);
         var contentionIterations = new Option<int>("--iterations") { Description = "Iterations per thread (each: 2 allocs and 2 frees)", DefaultValueFactory = _ => 20_000 };
         contention.Options.Add(contentionIterations);
+        var floor = new Option<bool>("--floor") { Description = "Also time an allocator per thread, sharing nothing: what the host itself loses from 1 to N threads" };
+        contention.Options.Add(floor);
         contention.SetAction(r =>
         {
             VmapConfig config = LoadBoard("sim").ToConfig();
-            ContentionBench.Result res = ContentionBench.Run(config, Math.Max(1, r.GetValue(contentionIterations)), Math.Max(1, r.GetValue(runs)));
+            ContentionBench.Result res = ContentionBench.Run(config, Math.Max(1, r.GetValue(contentionIterations)), Math.Max(1, r.GetValue(runs)), r.GetValue(floor));
+            double[]? separate = res.SeparateNsPerOp;
             if (r.GetValue(json))
             {
-                Measure.WriteJson(output, new Dictionary<string, object>
+                var fields = new Dictionary<string, object>
                 {
                     ["scenario"] = "contention", ["threads"] = res.Threads,
                     ["global_ns_per_op"] = res.GlobalNsPerOp.Select(v => Measure.R(v, 1)).ToArray(),
                     ["zones_ns_per_op"] = res.ZonesNsPerOp.Select(v => Measure.R(v, 1)).ToArray(),
-                });
+                };
+                if (separate != null) fields["separate_ns_per_op"] = separate.Select(v => Measure.R(v, 1)).ToArray();
+                Measure.WriteJson(output, fields);
             }
             else
             {
-                output.WriteLine("contention (ns per operation, each thread's time over its operations, best of " + r.GetValue(runs) + "):");
+                output.WriteLine($"contention (ns per operation, each thread's time over its operations, best of {r.GetValue(runs)} after {res.WarmupRounds} warm-up rounds):");
                 for (int i = 0; i < res.Threads.Length; i++)
                 {
-                    output.WriteLine($"  {res.Threads[i]} threads: global lock {res.GlobalNsPerOp[i],8:F1}   zones {res.ZonesNsPerOp[i],8:F1}   ({res.GlobalNsPerOp[i] / res.ZonesNsPerOp[i]:F2}x)");
+                    string line = $"  {res.Threads[i]} threads: global lock {res.GlobalNsPerOp[i],8:F1}   zones {res.ZonesNsPerOp[i],8:F1}   ({res.GlobalNsPerOp[i] / res.ZonesNsPerOp[i]:F2}x)";
+                    if (separate != null) line += $"   an allocator per thread {separate[i],8:F1}";
+                    output.WriteLine(line);
                 }
                 output.WriteLine($"  zones, 2 threads / 1 thread: {res.ZonesNsPerOp[1] / res.ZonesNsPerOp[0]:F2}");
+                if (separate != null) output.WriteLine($"  an allocator per thread (nothing shared), 2 threads / 1 thread: {separate[1] / separate[0]:F2}");
             }
             return 0;
         });

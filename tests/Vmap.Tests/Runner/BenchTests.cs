@@ -95,13 +95,17 @@ public sealed class BenchTests : IDisposable
         Assert.True(o.GetProperty("unbounded_max_cs_us").GetDouble() > 0);
     }
 
-    [Fact]
-    public void Contention_reports_both_modes_at_every_thread_count()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Contention_reports_both_modes_at_every_thread_count_and_the_floor_when_asked(bool floor)
     {
-        JsonElement o = Json("bench", "contention", "--iterations", "50", "--runs", "1", "--json");
-        Assert.Equal(["scenario", "threads", "global_ns_per_op", "zones_ns_per_op"], Keys(o));
+        string[] args = ["bench", "contention", "--iterations", "50", "--runs", "1", "--json"];
+        JsonElement o = Json(floor ? [.. args, "--floor"] : args);
+        string[] modes = floor ? ["global_ns_per_op", "zones_ns_per_op", "separate_ns_per_op"] : ["global_ns_per_op", "zones_ns_per_op"];
+        Assert.Equal(["scenario", "threads", .. modes], Keys(o));
         Assert.Equal([1, 2, 4, 8], o.GetProperty("threads").EnumerateArray().Select(t => t.GetInt32()).ToArray());
-        foreach (string mode in new[] { "global_ns_per_op", "zones_ns_per_op" })
+        foreach (string mode in modes)
         {
             double[] v = o.GetProperty(mode).EnumerateArray().Select(x => x.GetDouble()).ToArray();
             Assert.Equal(4, v.Length);

@@ -131,6 +131,9 @@ public sealed partial class Allocator : IDrainable
     /// boundary tags, records) from the other. Carving from both ends keeps a pair of cores
     /// apart, and the free space stays one block in the middle, as large as with lowest fit
     /// alone. An aligned request keeps the lowest fit, and so do replays (one core: zone 0).
+    /// On the contention benchmark's loops (2 cores, shadow MMU) the page-table words one
+    /// core's map or unmap found last written by the other went from 0.28 per call to none,
+    /// and the best time of 11 per operation from 92-98 ns to 80-89 ns (one core: 77-82 ns).
     /// </summary>
     private static bool CarvesFromTop(Zone z) => (z.Index & 1) == 1;
 

@@ -5,11 +5,13 @@ using Vmap.Hal.Sim;
 namespace Vmap.Tests.Zones;
 
 /// <summary>
-/// Regime: where the allocator's objects sit in memory. A core that writes a cache line
-/// another core reads takes the line from it on every write; the lock word of a zone lock
-/// sharing a line with the zones array, which every operation on every core reads, once cost
-/// the contention benchmark as much as everything else the cores shared. Host layout (64-bit
-/// CLR): an object reference points just after the 8-byte header that holds the lock word.
+/// Regime: where the allocator's objects (and the simulated MMU's) sit in memory. A core that
+/// writes a cache line another core reads takes the line from it on every write; the lock word
+/// of a zone lock sharing a line with the zones array, which every operation on every core
+/// reads, once cost the contention benchmark as much as everything else the cores shared.
+/// Host layout (64-bit CLR): an object reference points just after the 8-byte header that
+/// holds the lock word; in an array, the length sits 8 bytes after the reference and the
+/// elements start at 16.
 /// </summary>
 public sealed class ZoneLayoutTests
 {

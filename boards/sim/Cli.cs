@@ -226,7 +226,11 @@ public static class Cli
                     output.WriteLine(line);
                 }
                 output.WriteLine($"  zones, 2 threads / 1 thread: {res.ZonesNsPerOp[1] / res.ZonesNsPerOp[0]:F2}");
-                if (separate != null) output.WriteLine($"  an allocator per thread (nothing shared), 2 threads / 1 thread: {separate[1] / separate[0]:F2}");
+                if (separate != null)
+                {
+                    output.WriteLine($"  an allocator per thread (nothing shared), 2 threads / 1 thread: {separate[1] / separate[0]:F2}");
+                    output.WriteLine($"  zones / an allocator per thread, 2 threads: {res.ZonesNsPerOp[1] / separate[1]:F2}");
+                }
             }
             return 0;
         });

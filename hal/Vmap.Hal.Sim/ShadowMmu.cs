@@ -196,6 +196,7 @@ public sealed class ShadowMmu : IMmu
     /// <summary>True when <paramref name="page"/> is mapped.</summary>
     public bool IsMapped(int page)
     {
+        CheckRange(page, 1, "query");
         return (Volatile.Read(ref _mapped[Pad + (page >> 6)]) & (1UL << (page & 63))) != 0;
     }
 

@@ -18,11 +18,14 @@ public static class ContentionBench
     public static readonly int[] ThreadCounts = [1, 2, 4, 8];
 
     /// <summary>
-    /// Warm-up rounds at most. The JIT has usually settled after 3 to 6 rounds; in a process
-    /// that compiles other code meanwhile (the test host) it never looks settled, so the cap
+    /// Warm-up rounds at most. In three runs of the default bench the JIT compiled its last
+    /// method in round 9 (about 715 methods after the first round, 1034-1040 after the ninth),
+    /// so the warm-up ended after 11. One quiet round is not enough: another run compiled
+    /// nothing in its round 7, at 967 methods, short of that last wave. In a process that
+    /// compiles other code meanwhile (the test host) the JIT never looks settled, so the cap
     /// bounds the wait.
     /// </summary>
-    public const int MaxWarmupRounds = 10;
+    public const int MaxWarmupRounds = 16;
 
     /// <summary>How the threads of one timing share allocators.</summary>
     public enum Mode
@@ -46,21 +49,23 @@ public static class ContentionBench
 
     public static Result Run(VmapConfig baseConfig, int iterations, int runs, bool floor = false)
     {
-        // Warm up until a whole round compiled no method. Until then the JIT's tiering thread
+        // Warm up until whole rounds compile no method. Until then the JIT's tiering thread
         // is still compiling hot methods on one of the cores (a run of the default bench went
         // from 737 to 989 compiled methods over its first four measured rounds): that slows the
         // runs that need every core, on this 2-core host those of 2 threads and more, and the
         // best of the repetitions would set a settled 1-thread run against unsettled ones.
+        // Two quiet rounds in a row: the tiering thread waits for a pause in first compiles
+        // (100 ms by default) before it optimises, and a short round can fit in that pause.
         Mode[] modes = floor ? [Mode.Global, Mode.Zones, Mode.Separate] : [Mode.Global, Mode.Zones];
         int warmups = 0;
-        long compiled;
-        do
+        int quiet = 0;
+        while (quiet < 2 && warmups < MaxWarmupRounds)
         {
-            compiled = JitInfo.GetCompiledMethodCount();
+            long compiled = JitInfo.GetCompiledMethodCount();
             RunRound(baseConfig, iterations, modes, null);
             warmups++;
+            quiet = JitInfo.GetCompiledMethodCount() == compiled ? quiet + 1 : 0;
         }
-        while (JitInfo.GetCompiledMethodCount() != compiled && warmups < MaxWarmupRounds);
 
         var best = new double[modes.Length][];
         for (int m = 0; m < modes.Length; m++)
@@ -93,8 +98,12 @@ public static class ContentionBench
         int boards = mode == Mode.Separate ? threads : 1;
         var sims = new SimBoard[boards];
         var allocators = new Allocator[boards];
+        // A cache line of spacer between the boards, so that allocators built back to back
+        // share no line either: "separate" must mean nothing shared.
+        var spacers = new int[boards + 1][];
         for (int b = 0; b < boards; b++)
         {
+            spacers[b] = new int[16];
             VmapConfig config = baseConfig.Clone();
             config.Cores = mode == Mode.Separate ? 1 : threads;
             config.Zones = mode != Mode.Global;
@@ -104,6 +113,7 @@ public static class ContentionBench
             allocators[b] = new Allocator(sims[b].Board);
             if (allocators[b].Start(config) != Status.Ok) throw new UsageException(allocators[b].ConfigProblem ?? "start failed");
         }
+        spacers[boards] = new int[16];
         var perOp = new double[threads];
         using var ready = new Barrier(threads + 1);
         var workers = new Thread[threads];
@@ -135,6 +145,7 @@ public static class ContentionBench
         }
         ready.SignalAndWait();
         foreach (Thread w in workers) w.Join();
+        GC.KeepAlive(spacers);
         foreach (Allocator a in allocators)
         {
             string? problem = a.Validate();

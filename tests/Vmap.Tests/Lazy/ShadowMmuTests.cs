@@ -61,6 +61,9 @@ public sealed class ShadowMmuTests(ITestOutputHelper output)
         var m = Mmu();
         Assert.Throws<MmuViolationException>(() => m.Map(250, 7));
         Assert.Throws<MmuViolationException>(() => m.FlushTlb(-1, 2));
+        Assert.Throws<MmuViolationException>(() => m.IsMapped(256)); // the bitmaps' spare words are not pages
+        Assert.Throws<MmuViolationException>(() => m.IsMapped(-1));
+        Assert.False(m.IsMapped(255));
     }
 
     [Theory]

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System;
 using Vmap.Hal;
 using Vmap.Suite;
 #if BOARD_ESP32 || BOARD_ESP32S3 || BOARD_ESP32C3
@@ -37,7 +37,7 @@ public static class FirmwareApp
         return c;
     }
 
-    /// <summary>What <see cref="Program.Main"/> does: the suite with the compiled-in profile, printed to the debug output.</summary>
+    /// <summary>What <see cref="Program.Main"/> does: the suite with the compiled-in profile, printed to the console (see <see cref="ConsoleSink"/>).</summary>
     public static void RunOnBoard()
     {
         VmapConfig c = CompiledConfig();
@@ -49,7 +49,7 @@ public static class FirmwareApp
         Board board = new Board(new TickClock(), new ThreadCores(c.Cores), new TableMmu(c.SpanPages), new InlineDrainRequests());
 #endif
         Run(board, CompiledBoard.Name, c, CompiledBoard.FlushFixedMicros, CompiledBoard.FlushPerPageMicros,
-            LatencySuite.All(), BoardOps, 1, 1, total, free, largest, new DebugSink(), null);
+            LatencySuite.All(), BoardOps, 1, 1, total, free, largest, new ConsoleSink(), null);
     }
 
     /// <summary>
@@ -94,9 +94,17 @@ public static class FirmwareApp
         return results;
     }
 
-    private sealed class DebugSink : ILineSink
+    /// <summary>
+    /// The firmware's only output. <c>Console.WriteLine</c>, not <c>Debug.WriteLine</c>: the
+    /// latter is <c>[Conditional("DEBUG")]</c> in nanoFramework's mscorlib and vanishes from a
+    /// Release build (the project system's default), which would leave the board silent. On a
+    /// board the console goes to the same place as the debug output: the Visual Studio Output
+    /// window (".NET nanoFramework Debug") while a debugger is attached, and the device's
+    /// serial/USB port otherwise (see the README's tuning loop for how to capture it).
+    /// </summary>
+    private sealed class ConsoleSink : ILineSink
     {
-        public void WriteLine(string line) => Debug.WriteLine(line);
+        public void WriteLine(string line) => Console.WriteLine(line);
     }
 }
 

@@ -323,19 +323,18 @@ public sealed partial class Allocator
 
     private string CheckTagsAndStates()
     {
-        int[] tags = _free.Tags;
         for (int b = _free.ListHead; b != Nil; b = _pool.Next[b])
         {
             if (!_pool.IsFree(b) || _pool.IsBusy(b)) return "free block " + b + " does not carry the free state";
-            if (tags[_pool.Start[b]] != b) return "free block " + b + " is not tagged at its first page " + _pool.Start[b];
-            if (tags[_pool.Start[b] + _pool.Size[b] - 1] != b) return "free block " + b + " is not tagged at its last page";
+            if (_free.Tag(_pool.Start[b]) != b) return "free block " + b + " is not tagged at its first page " + _pool.Start[b];
+            if (_free.Tag(_pool.Start[b] + _pool.Size[b] - 1) != b) return "free block " + b + " is not tagged at its last page";
         }
         for (int i = 0; i < _zones.Length; i++)
         {
             for (int a = _zones[i].Busy.Head; a != Nil; a = _zones[i].Busy.NextOf(a))
             {
                 if (!_pool.IsBusy(a) || _pool.IsFree(a)) return "busy area " + a + " does not carry the busy state";
-                if (tags[_pool.Start[a]] != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
+                if (_free.Tag(_pool.Start[a]) != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
             }
             for (int a = _zones[i].LazyHead; a != Nil; a = _pool.Next[a])
             {

@@ -394,7 +394,7 @@ public sealed partial class Allocator
         _pool.Prev[area] = core;
         _pool.SetState(area, AreaPool.BusyState);
         z.Busy.Add(area);
-        _free.Tags[start] = area;
+        _free.SetTag(start, area);
         z.Allocs++;
         z.LiveAreas++;
         z.LivePages += reserve - _guard;
@@ -456,7 +456,7 @@ public sealed partial class Allocator
     private int UnlinkBusy(int page, out Zone z)
     {
         z = null;
-        int area = _free.Tags[page];
+        int area = _free.Tag(page);
         if (area == Nil) return Nil;
         int zone = _zonesOn ? _pool.Prev[area] : 0;
         if (zone < 0 || zone >= _zones.Length) return Nil;
@@ -464,7 +464,7 @@ public sealed partial class Allocator
         lock (z.Lock)
         {
             long t0 = _clock.Ticks;
-            if (_free.Tags[page] == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
+            if (_free.Tag(page) == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
             {
                 Interlocked.Increment(ref z.InTransit);
                 z.Busy.Remove(area);

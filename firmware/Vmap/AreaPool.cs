@@ -1,3 +1,5 @@
+using Vmap.Hal;
+
 namespace Vmap;
 
 /// <summary>
@@ -63,14 +65,14 @@ internal sealed class AreaPool
     public AreaPool(int capacity, int homes)
     {
         int n = capacity + 1;
-        Start = new int[n];
-        Size = new int[n];
-        Left = new int[n];
-        Right = new int[n];
-        ParentColor = new int[n];
-        Aux = new int[n];
-        Prev = new int[n];
-        Next = new int[n];
+        Start = HeapLimits.NewInts(n);
+        Size = HeapLimits.NewInts(n);
+        Left = HeapLimits.NewInts(n);
+        Right = HeapLimits.NewInts(n);
+        ParentColor = HeapLimits.NewInts(n);
+        Aux = HeapLimits.NewInts(n);
+        Prev = HeapLimits.NewInts(n);
+        Next = HeapLimits.NewInts(n);
         ParentColor[Nil] = 1; // nil is black
         if (homes < 1) homes = 1;
         if (homes > capacity) homes = capacity;

@@ -1,3 +1,5 @@
+using Vmap.Hal;
+
 namespace Vmap;
 
 /// <summary>
@@ -6,11 +8,15 @@ namespace Vmap;
 /// doubly linked list through <c>Prev</c>/<c>Next</c>. Blocks never touch: two adjacent free
 /// blocks are always merged into one.
 /// <para>
-/// Boundary tags (as in TLSF): <c>Tags[p]</c> names the record of the range that starts at page
+/// Boundary tags (as in TLSF): the tag of page p names the record of the range that starts at page
 /// p, and for a free block also the one that ends at p. A released range finds its free
 /// neighbours through the tags of the pages just before and just after it in O(1), instead of
 /// a tree search; a stale tag is harmless because every hit is checked against the record's
-/// state and extent. Costs one int per page of the span.
+/// state and extent. Costs one int per page of the span, stored in chunks of
+/// <see cref="TagChunk"/> pages: a 1 GiB span of 4 KiB pages needs 262,144 tags, more than the
+/// nanoFramework heap's largest object (<see cref="HeapLimits.MaxArrayInts"/>), so one flat array
+/// would make such a profile die at start-up on the device. A chunked read costs a shift, a
+/// mask and one more array load.
 /// </para>
 /// Protected by the allocator's free-tree lock.
 /// </summary>
@@ -32,14 +38,22 @@ internal sealed class FreeSpace
     /// <summary>Total free pages (the sum of every block's size).</summary>
     public int FreePages;
 
-    /// <summary>The boundary tags: one record handle per page of the span (see the class remarks).</summary>
-    public readonly int[] Tags;
+    /// <summary>Pages per chunk of boundary tags: 2^16, 256 KB of ints, a third of the largest heap object.</summary>
+    public const int TagChunk = 1 << TagShift;
+
+    private const int TagShift = 16;
+    private const int TagMask = TagChunk - 1;
+
+    // The boundary tags, one record handle per page of the span (see the class remarks):
+    // the tag of page p is _tags[p >> TagShift][p & TagMask].
+    private readonly int[][] _tags;
 
     private readonly int _spanPages;
 
     public FreeSpace(AreaPool pool, int spanPages)
     {
-        Tags = new int[spanPages];
+        _tags = new int[(spanPages + TagMask) >> TagShift][];
+        for (int i = 0; i < _tags.Length; i++) _tags[i] = HeapLimits.NewInts(spanPages - (i << TagShift) < TagChunk ? spanPages - (i << TagShift) : TagChunk);
         _spanPages = spanPages;
         _pool = pool;
         _start = pool.Start;
@@ -50,6 +64,12 @@ internal sealed class FreeSpace
         _right = pool.Right;
         Tree = new AreaTree(pool);
     }
+
+    /// <summary>The record tagged at <paramref name="page"/>: a range that starts there, or a free block that ends there (possibly stale, see the class remarks).</summary>
+    public int Tag(int page) => _tags[page >> TagShift][page & TagMask];
+
+    /// <summary>Tags <paramref name="page"/> with <paramref name="record"/>.</summary>
+    public void SetTag(int page, int record) => _tags[page >> TagShift][page & TagMask] = record;
 
     /// <summary>The largest free block in pages.</summary>
     public int LargestBlock => Tree.SubtreeMax(Tree.Root);
@@ -232,7 +252,7 @@ internal sealed class FreeSpace
                 // |VVVVVV|<-rest->|     the block keeps its place: its start only grows
                 _start[block] = end; //  past pages no other block can own.
                 _size[block] -= pages;
-                Tags[end] = block;
+                _tags[end >> TagShift][end & TagMask] = block;
                 Tree.SizeChanged(block);
                 break;
 
@@ -240,7 +260,7 @@ internal sealed class FreeSpace
                 // |<--- block --->|
                 // |<-rest->|VVVVVV|
                 _size[block] -= pages;
-                Tags[start - 1] = block;
+                _tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
                 Tree.SizeChanged(block);
                 break;
 
@@ -249,7 +269,7 @@ internal sealed class FreeSpace
                 // |<-L->|VVVVVVVVVV|<-spare->|   the block keeps L, spare takes R.
                 int blockEnd = _start[block] + _size[block];
                 _size[block] = start - _start[block];
-                Tags[start - 1] = block;
+                _tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
                 Tree.SizeChanged(block);
                 _start[spare] = end;
                 _size[spare] = blockEnd - end;
@@ -272,8 +292,8 @@ internal sealed class FreeSpace
         int start = _start[area];
         int size = _size[area];
         int end = start + size;
-        int prev = start > 0 ? Tags[start - 1] : Nil;
-        int next = end < _spanPages ? Tags[end] : Nil;
+        int prev = start > 0 ? _tags[(start - 1) >> TagShift][(start - 1) & TagMask] : Nil;
+        int next = end < _spanPages ? _tags[end >> TagShift][end & TagMask] : Nil;
         bool touchPrev = prev != Nil && _pool.IsFree(prev) && _start[prev] + _size[prev] == start;
         bool touchNext = next != Nil && _pool.IsFree(next) && _start[next] == end;
         FreePages += size;
@@ -282,7 +302,8 @@ internal sealed class FreeSpace
         {
             // |<-prev->|<-area->|<-next->|  ->  |<------------ prev ------------>|
             _size[prev] += size + _size[next];
-            Tags[end + _size[next] - 1] = prev;
+            int last = end + _size[next] - 1;
+            _tags[last >> TagShift][last & TagMask] = prev;
             Unlink(next);
             Tree.SizeChanged(prev);
             _pool.GiveLocked(next);
@@ -292,7 +313,7 @@ internal sealed class FreeSpace
         {
             // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
             _size[prev] += size;
-            Tags[end - 1] = prev;
+            _tags[(end - 1) >> TagShift][(end - 1) & TagMask] = prev;
             Tree.SizeChanged(prev);
             _pool.GiveLocked(area);
         }
@@ -302,7 +323,7 @@ internal sealed class FreeSpace
             // next's key falls to the area's start; no block lies in between, so the order holds.
             _start[next] = start;
             _size[next] += size;
-            Tags[start] = next;
+            _tags[start >> TagShift][start & TagMask] = next;
             Tree.SizeChanged(next);
             _pool.GiveLocked(area);
         }
@@ -341,8 +362,10 @@ internal sealed class FreeSpace
 
     private void TagBlock(int block)
     {
-        Tags[_start[block]] = block;
-        Tags[_start[block] + _size[block] - 1] = block;
+        int first = _start[block];
+        int last = first + _size[block] - 1;
+        _tags[first >> TagShift][first & TagMask] = block;
+        _tags[last >> TagShift][last & TagMask] = block;
     }
 
     // ---- the address-ordered list -------------------------------------------------------------

@@ -1,3 +1,5 @@
+using Vmap.Hal;
+
 namespace Vmap;
 
 /// <summary>
@@ -10,8 +12,12 @@ public sealed class VmapConfig
     /// <summary>Largest span in pages: keeps every page arithmetic inside an <c>int</c>.</summary>
     public const int MaxSpanPages = 1 << 30;
 
-    /// <summary>Largest pool: 16 M records of 32 bytes (512 MiB of metadata).</summary>
-    public const int MaxPoolCapacity = 1 << 24;
+    /// <summary>
+    /// Largest pool: 196,590 records (6 MiB of metadata). Each of the pool's eight record arrays
+    /// holds capacity + 1 ints (handle 0 is the nil sentinel), and no array may be larger than the
+    /// nanoFramework heap's largest object (<see cref="HeapLimits.MaxArrayInts"/>).
+    /// </summary>
+    public const int MaxPoolCapacity = HeapLimits.MaxArrayInts - 1;
 
     /// <summary>Largest number of logical cores (one bit each in the drain mask).</summary>
     public const int MaxCores = 32;
@@ -154,8 +160,10 @@ public sealed class VmapConfig
             return Problem("Cores", Cores, "must be from 1 to 32");
         if (GuardPages < 0 || GuardPages > 1024 || GuardPages >= SpanPages)
             return Problem("GuardPages", GuardPages, "must be from 0 to 1024 and smaller than the span");
-        if (MaxAreas < Cores + 2 || MaxAreas > MaxPoolCapacity)
-            return Problem("MaxAreas", MaxAreas, "must be from Cores + 2 to 16777216");
+        if (MaxAreas < Cores + 2)
+            return Problem("MaxAreas", MaxAreas, "must be at least Cores + 2 (" + (Cores + 2) + ")");
+        if (MaxAreas > MaxPoolCapacity)
+            return Problem("MaxAreas", MaxAreas, "makes each of the pool's record arrays " + (MaxAreas + 1) + " ints long, more than the largest object of the nanoFramework heap (" + HeapLimits.MaxArrayInts + " ints): at most " + MaxPoolCapacity);
         if (LazyMaxPages < DefaultLazyMaxPages)
             return Problem("LazyMaxPages", LazyMaxPages, "must be -1 (the default) or from 0 pages up");
         if (PurgeChunk < 0 || PurgeChunk > (1 << 20))

@@ -20,7 +20,7 @@ public sealed class TableMmu : IMmu
     /// <summary>A table for <paramref name="pages"/> pages.</summary>
     public TableMmu(int pages)
     {
-        _state = new byte[pages];
+        _state = HeapLimits.NewBytes(pages);
     }
 
     /// <summary>Flushes done.</summary>

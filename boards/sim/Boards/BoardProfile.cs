@@ -12,6 +12,16 @@ public sealed record BoardProfile
 {
     public required string Name { get; init; }
     public required string Note { get; init; }
+
+    /// <summary>
+    /// The firmware <c>nanoff --target</c> flashes for this board, <c>virtual</c> for the nanoCLR
+    /// virtual device (the interpreter on a PC), or <c>none</c> for a profile that is simulated
+    /// only (the firmware build refuses it).
+    /// </summary>
+    public required string NanoffTarget { get; init; }
+
+    /// <summary>True when no nanoFramework device runs this profile (<c>nanoff_target = none</c>).</summary>
+    public bool SimulatedOnly => NanoffTarget == "none";
     public required int Cores { get; init; }
     public required int PageSize { get; init; }
     public required ulong SpanStart { get; init; }
@@ -46,7 +56,7 @@ public sealed record BoardProfile
     /// <summary>The keys in file order, as written by the tools.</summary>
     public static readonly string[] Keys =
     [
-        "name", "note", "cores", "page_size", "span_start", "span_size", "max_areas", "guard_pages",
+        "name", "note", "nanoff_target", "cores", "page_size", "span_start", "span_size", "max_areas", "guard_pages",
         "lazy_max_pages", "purge_chunk", "size_class_limit", "flush_fixed_us", "flush_per_page_us", "cs_budget_us",
     ];
 
@@ -80,6 +90,7 @@ public sealed record BoardProfile
         {
             Name = values["name"].Value,
             Note = values["note"].Value,
+            NanoffTarget = values["nanoff_target"].Value,
             Cores = p.Int("cores", 1, 32),
             PageSize = p.Int("page_size", 256, 1 << 24),
             SpanStart = p.ULong("span_start"),

@@ -75,6 +75,7 @@ public sealed class TuneWriteTests
             # a tiny board for the test
             name = tiny
             note = sixteen pages
+            nanoff_target = virtual
             cores = 1
             page_size = 4096
             span_start = 0x10000000

@@ -11,7 +11,7 @@ namespace Vmap;
 // box of seed 000 26.5 ms. Here the merge runs in chunks of PurgeChunk areas, each its own
 // critical section, so the longest section does not grow with the backlog.
 //
-// With zones and VmapConfig.ZonePurges, the free that takes the backlog over the threshold
+// With zones and PurgeMode.Zones, the free that takes the backlog over the threshold
 // purges only its zone's list (PurgeZone), as Linux 6.9 merges each vmap node's areas on its
 // own CPU: zones purge side by side and no core walks another core's records, at the price of
 // a flush per zone. Otherwise, and always for a purge for space, an explicit Purge and the
@@ -209,11 +209,27 @@ public sealed partial class Allocator
 
     /// <summary>
     /// One global purge: every zone's lazy list (Linux __purge_vmap_area_lazy). Caller holds
-    /// the purge gate. Takes each zone's list in one atomic step and chains them, then
-    /// <see cref="PurgeList"/>; with zones, decays every cache not being purged by its own
-    /// zone meanwhile. Returns true when it handed anything back.
+    /// the purge gate; this takes every zone's gate as well. Takes each zone's list in one
+    /// atomic step and chains them, then <see cref="PurgeList"/>; with zones, decays every
+    /// cache. Returns true when it handed anything back.
     /// </summary>
     private bool PurgeHoldingGate()
+    {
+        // Wait for every zone purge that is running (their space is on its way back), and keep
+        // new ones out: lock order purge gate, then the zone gates in index order.
+        for (int i = 0; i < _zones.Length; i++) _zones[i].PurgeGate.Enter();
+        try
+        {
+            return PurgeAllZones();
+        }
+        finally
+        {
+            for (int i = 0; i < _zones.Length; i++) _zones[i].PurgeGate.Exit();
+        }
+    }
+
+    /// <summary>The global purge proper (see <see cref="PurgeHoldingGate"/>). Caller holds the purge gate and every zone's gate.</summary>
+    private bool PurgeAllZones()
     {
         if (Interlocked.Increment(ref _purgesRunning) != 1) _purgeOverlaps++;
         long t0 = _clock.Ticks;
@@ -229,13 +245,7 @@ public sealed partial class Allocator
         bool merged = list != Nil && PurgeList(list, null, _purged);
         if (merged && _zonesOn)
         {
-            for (int i = 0; i < _zones.Length; i++)
-            {
-                Zone z = _zones[i];
-                if (Interlocked.CompareExchange(ref z.Purging, 1, 0) != 0) continue; // its own purge decays it
-                DecayCache(z);
-                Interlocked.Exchange(ref z.Purging, 0);
-            }
+            for (int i = 0; i < _zones.Length; i++) DecayCache(_zones[i]);
         }
         if (merged) _purged.Took(_clock.Ticks - t0);
         Interlocked.Decrement(ref _purgesRunning);
@@ -249,15 +259,14 @@ public sealed partial class Allocator
     /// areas back to its cache, merges the rest into the free tree and decays its cache. Zones
     /// purge side by side, so no core walks another's records and a purge never stalls the
     /// other zones. It runs on the core whose free took the zone over its share: the zone's
-    /// own core, unless that free came from another core. Skipped when the zone's purge or
-    /// decay already runs: an area queued after it took the list waits for the zone's next
-    /// free, which still finds the zone over its share. A global purge waits for it: it counts
-    /// as a transit.
+    /// own core, unless that free came from another core. Skipped when the zone's gate is
+    /// held (its own purge, or a global purge): an area queued after that purge took the list
+    /// waits for the zone's next free, which still finds the zone over its share. A global
+    /// purge, and so an allocation that finds no space, waits for it on the zone's gate.
     /// </summary>
     private void PurgeZone(Zone z)
     {
-        if (Interlocked.CompareExchange(ref z.Purging, 1, 0) != 0) return;
-        Interlocked.Increment(ref z.InTransit);
+        if (!z.PurgeGate.TryEnter()) return;
         try
         {
             long t0 = _clock.Ticks;
@@ -272,8 +281,7 @@ public sealed partial class Allocator
         }
         finally
         {
-            Interlocked.Decrement(ref z.InTransit);
-            Interlocked.Exchange(ref z.Purging, 0);
+            z.PurgeGate.Exit();
         }
     }
 
@@ -474,7 +482,7 @@ public sealed partial class Allocator
         }
     }
 
-    // ---- the purge thread (VmapConfig.DeferredPurge) ---------------------------------------
+    // ---- the purge thread (PurgeMode.Deferred) ---------------------------------------
 
     private AutoResetEvent _purgeWanted; // set by frees over the threshold; null when purges run inline
     private Thread _purgeThread;

@@ -87,7 +87,7 @@ public sealed partial class Allocator : IDrainable
     private void StartZones(VmapConfig c, long tps)
     {
         _zonesOn = c.Zones;
-        _zonePurges = c.Zones && c.ZonePurges;
+        _zonePurges = c.Zones && c.PurgeMode == PurgeMode.Zones;
         _classLimit = c.Zones ? c.SizeClassLimit : 0;
         _drainCs = new CsMeter("drain", tps, c.CsBudgetMicros);
         _drainGate = new PurgeGate();

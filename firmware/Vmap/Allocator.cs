@@ -52,7 +52,7 @@ public sealed partial class Allocator
     private CsMeter _treeCs;
     private Zone[] _zones;      // one per core with zones on; one shared zone with zones off
     private bool _zonesOn;
-    private bool _zonePurges; // zones on and VmapConfig.ZonePurges
+    private bool _zonePurges; // zones on and PurgeMode.Zones
     private int _classLimit;    // largest cached size class in pages (0 with zones off)
     private int _coreCount;
     private int[] _preload;     // per core: a spare record for the no-edge split; free-tree lock
@@ -141,7 +141,7 @@ public sealed partial class Allocator
         _purgeGate = new PurgeGate();
         _purged = new PurgeCounters();
         _zoneDelta = new int[_zones.Length];
-        if (c.DeferredPurge) StartPurgeThread();
+        if (c.PurgeMode == PurgeMode.Deferred) StartPurgeThread();
 
         int whole = _pool.TakeLocked();
         _pool.Start[whole] = 0;
@@ -182,9 +182,10 @@ public sealed partial class Allocator
     /// <list type="number">
     /// <item>Take a cached area of this core's zone, or carve from the free tree (refilling
     /// the zone's cache on the way).</item>
-    /// <item>No space or no record: purge the lazy backlog (waiting for a running purge); if
-    /// that gave nothing back and cores cache areas, drain the cores in the drain mask; retry,
-    /// again while purges and drains keep giving space back.</item>
+    /// <item>No space or no record: purge the lazy backlog (waiting for any running purge, a
+    /// zone's own purge included) and retry, again while space keeps coming back.</item>
+    /// <item>Still none, with zones: drain the cores in the drain mask and retry once.</item>
+    /// <item>Fail with the reason: a drain that timed out, a failed flush, no records or no space.</item>
     /// <item>Map the range, outside every lock.</item>
     /// </list>
     /// </summary>
@@ -197,37 +198,32 @@ public sealed partial class Allocator
         int core = _cores.Current;
         if (core >= _coreCount) core %= _coreCount;
 
-        // 1.
-        int progress = _returns;
+        // 1. Take a cached area or carve one.
         int flushFailures = _flushFailures;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
 
-        // 2. and 3. Space comes back from the lazy lists after a purge, and (zones on) from
-        //    the caches of other cores after a drain. Under contention other cores take it and
-        //    free more meanwhile, so keep going while a purge or drain has given space back
-        //    since the last attempt began, or space has become lazy or cached since; only when
-        //    neither holds has free space stopped growing, and the failure is real.
-        bool timedOut = false;
+        // 2. Purge, waiting for any running purge (zone purges included), and retry. Under
+        //    contention other threads take what came back and free more meanwhile, so go on
+        //    while something came back during the round, or is lazy or in transit still: only
+        //    when neither holds has free space stopped growing.
         for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
+            int progress = _returns;
             PurgeAndWait();
-            if (_zonesOn && _returns == progress && DrainForSpace(out timedOut) && timedOut)
-            {
-                // A core did not answer; what the others gave back is still worth one retry.
-                if (_returns != progress) s = TryAlloc(pages, alignPages, tag, core, out page);
-                break;
-            }
-            // Read in the reverse of the order in which space comes back: whatever gives space
-            // back raises _returns before its lazy pages leave the counts, and empties a cache
-            // (clearing its mask bit) only inside a transit it ends after raising _returns. So
-            // when nothing is lazy, cached or in transit, a _returns read after that shows all
-            // the progress there was.
-            bool idle = LazyPages == 0 && _cacheMask == 0 && !AnyInTransit();
-            int now = _returns;
-            if (idle && now == progress) break;
-            progress = now;
             s = TryAlloc(pages, alignPages, tag, core, out page);
+            if (s == Status.Ok || NothingOnItsWay(progress)) break;
         }
+
+        // 3. Drain the cores in the drain mask (zones on), and retry once.
+        bool timedOut = false;
+        if (s != Status.Ok && _zonesOn && _cacheMask != 0)
+        {
+            DrainForSpace(out timedOut);
+            s = TryAlloc(pages, alignPages, tag, core, out page);
+            if (s == Status.Ok) timedOut = false; // what the other cores gave back was enough
+        }
+
+        // 4. Fail, with the reason.
         if (s != Status.Ok)
         {
             page = -1;
@@ -246,7 +242,7 @@ public sealed partial class Allocator
             return s;
         }
 
-        // 4. A map that fails leaves the range reserved but unusable: hand it back (as a lazy
+        // 5. A map that fails leaves the range reserved but unusable: hand it back (as a lazy
         //    area: the flush before its reuse is harmless) and let the caller see the failure.
         try
         {
@@ -261,6 +257,15 @@ public sealed partial class Allocator
         }
         return Status.Ok;
     }
+
+    /// <summary>
+    /// True when no space came back since <paramref name="progress"/> was read from
+    /// <c>_returns</c>, and none is lazy or in transit. Reads in the reverse of the order in which
+    /// space comes back: whatever gives space back raises <c>_returns</c> before its lazy pages
+    /// leave the counts, and ends a transit only after raising it; so when nothing is lazy or in
+    /// transit, a <c>_returns</c> read after that shows all the progress there was.
+    /// </summary>
+    private bool NothingOnItsWay(int progress) => LazyPages == 0 && !AnyInTransit() && _returns == progress;
 
     private Status TryAlloc(int pages, int alignPages, int tag, int core, out int page)
     {
@@ -366,15 +371,26 @@ public sealed partial class Allocator
         }
         if (fit == FitType.NoEdge)
         {
+            // The core's preload slot, refilled outside this section. Another thread on the same
+            // logical core may have taken it since (every managed thread of a single-core board
+            // shares core 0): then take a record from the pool here, which never waits (Linux
+            // falls back to a GFP_NOWAIT allocation inside the lock the same way, seed 001).
             spare = _preload[core];
-            if (spare == Nil)
+            if (spare != Nil)
+            {
+                _preload[core] = Nil;
+                _preloadHits++;
+            }
+            else
             {
                 _preloadMisses++;
-                _pool.GiveLocked(record);
-                return Status.NoRecords;
+                spare = _pool.TakeLocked(core);
+                if (spare == Nil)
+                {
+                    _pool.GiveLocked(record);
+                    return Status.NoRecords;
+                }
             }
-            _preload[core] = Nil;
-            _preloadHits++;
         }
         _free.Carve(block, fit, at, reserve, spare);
         _pool.Start[record] = at;

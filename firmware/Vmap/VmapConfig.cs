@@ -73,13 +73,11 @@ public sealed class VmapConfig
     public int PurgeChunk = 32;
 
     /// <summary>
-    /// Where a purge triggered by the lazy threshold runs (default false). False: in the free
-    /// that crossed the threshold, as Linux did in 2016 (deterministic: replay uses it); that
-    /// free then waits for the purge. True: on a purge thread the allocator starts, so no free
-    /// ever waits for a purge (Linux now uses a work queue the same way); stop it with
-    /// <c>Allocator.Stop</c>.
+    /// Who runs a purge triggered by the lazy threshold, and of what (default
+    /// <see cref="Vmap.PurgeMode.Global"/>); see <see cref="Vmap.PurgeMode"/> for each mode's
+    /// trade-off. Purges for space and on demand always take every zone's areas with one flush.
     /// </summary>
-    public bool DeferredPurge;
+    public PurgeMode PurgeMode = PurgeMode.Global;
 
     /// <summary>Critical-section budget in microseconds (default 100); sections over it are counted.</summary>
     public int CsBudgetMicros = 100;
@@ -91,19 +89,6 @@ public sealed class VmapConfig
     /// </summary>
     public bool Zones;
 
-    /// <summary>
-    /// With zones: threshold purges per zone (default off). Off, the free that takes the backlog
-    /// over <see cref="LazyMaxPages"/> purges every zone's lazy areas with one flush, as Linux
-    /// does. On, each zone keeps to an even share of <see cref="LazyMaxPages"/>: the free that
-    /// takes its zone over the share purges only that zone's areas, so zones purge side by side
-    /// and no core reads another core's counter or walks its records. Allocation scales on many
-    /// cores, but each zone flushes its own batch, so a purge period costs a flush per zone
-    /// instead of one, and a lone busy core purges at its share, not at the whole threshold.
-    /// For boards whose flush is cheap next to the allocation work (a PC, large cores); on
-    /// boards with a costly flush (ESP32: 40 us each) leave it off. Purges for space, on demand
-    /// and on the purge thread always take every zone's areas with one flush.
-    /// </summary>
-    public bool ZonePurges;
 
     /// <summary>
     /// Largest size class of the zone caches in pages (default 64), 1 to 1024: one class per
@@ -154,8 +139,10 @@ public sealed class VmapConfig
             return Problem("SpanSize", SpanSize.ToString(), "must be a non-zero multiple of the page size (" + PageSize + ")");
         if (SpanSize / page > MaxSpanPages)
             return Problem("SpanSize", SpanSize.ToString(), "must be at most 2^30 pages");
-        if (SpanStart + SpanSize < SpanStart)
+        if (SpanStart + (SpanSize - 1) < SpanStart) // the last byte wraps (seed 002: addr + size < addr); ending exactly at 2^64 is fine
             return Problem("SpanSize", SpanSize.ToString(), "makes the span run past the end of the address space");
+        if (PurgeMode != PurgeMode.Global && PurgeMode != PurgeMode.Zones && PurgeMode != PurgeMode.Deferred)
+            return Problem("PurgeMode", (int)PurgeMode, "must be Global (0), Zones (1) or Deferred (2)");
         if (Cores < 1 || Cores > MaxCores)
             return Problem("Cores", Cores, "must be from 1 to 32");
         if (GuardPages < 0 || GuardPages > 1024 || GuardPages >= SpanPages)
@@ -193,10 +180,9 @@ public sealed class VmapConfig
         c.Cores = Cores;
         c.LazyMaxPages = LazyMaxPages;
         c.PurgeChunk = PurgeChunk;
-        c.DeferredPurge = DeferredPurge;
+        c.PurgeMode = PurgeMode;
         c.CsBudgetMicros = CsBudgetMicros;
         c.Zones = Zones;
-        c.ZonePurges = ZonePurges;
         c.SizeClassLimit = SizeClassLimit;
         c.DrainTimeoutMs = DrainTimeoutMs;
         return c;

@@ -65,11 +65,17 @@ internal sealed class Zone
     public int Decayed;       // areas decay gave back to the free tree
     public int CapRefusals;   // returns the zone-wide caps turned away since the last decay
 
-    /// <summary>The zone's own purges (<see cref="Allocator"/> PurgeZone): written by the holder of <see cref="Purging"/>.</summary>
+    /// <summary>The zone's own purges (<see cref="Allocator"/> PurgeZone): written by the holder of <see cref="PurgeGate"/>.</summary>
     public readonly PurgeCounters Purged = new PurgeCounters();
 
+    /// <summary>
+    /// Held while this zone's own purge (<see cref="PurgeMode.Zones"/>) or a global purge's decay
+    /// of its cache runs. A zone purge only tries it; a global purge waits for it, so an
+    /// allocation that purges for space also waits for the zone purges already on their way.
+    /// </summary>
+    public readonly PurgeGate PurgeGate = new PurgeGate();
+
     // Interlocked only.
-    public int Purging;       // 1 while this zone's own purge, or a decay of its cache, runs
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
     public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
     public int InTransit;     // operations holding this zone's space in no structure: a free between

@@ -8,7 +8,7 @@ namespace Vmap.Sim.Bench;
 /// <c>bench contention</c>: the fix_size and random_size cases of Linux lib/test_vmalloc.c
 /// (alloc then free one page; alloc then free 1 to 100 pages) on 1, 2, 4 and 8 threads, one
 /// logical core each, with zones off (every operation under the free-tree lock) and on (with
-/// zone purges, VmapConfig.ZonePurges: the simulated board's flush costs nothing), in one
+/// zone purges, PurgeMode.Zones: the simulated board's flush costs nothing), in one
 /// run. Per-operation time is each thread's elapsed time over its operations, averaged over the
 /// threads; each figure is the best of several repetitions, after warm-up rounds until the JIT
 /// has settled.
@@ -107,7 +107,7 @@ public static class ContentionBench
             VmapConfig config = baseConfig.Clone();
             config.Cores = mode == Mode.Separate ? 1 : threads;
             config.Zones = mode != Mode.Global;
-            config.ZonePurges = config.Zones; // the sim board's flush is free: zones purge side by side
+            config.PurgeMode = config.Zones ? PurgeMode.Zones : PurgeMode.Global; // the sim board's flush is free: zones purge side by side
             config.LazyMaxPages = VmapConfig.DefaultLazyMaxPages;
             sims[b] = SimBoard.For(config);
             allocators[b] = new Allocator(sims[b].Board);

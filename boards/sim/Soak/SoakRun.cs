@@ -46,7 +46,7 @@ public sealed class SoakRun
         _config = new VmapConfig
         {
             PageSize = 4096, SpanStart = 0x4000_0000, SpanSize = 64UL << 20, GuardPages = 1, MaxAreas = 12_000,
-            Cores = o.Cores, Zones = true, ZonePurges = true, SizeClassLimit = 32, LazyMaxPages = 2048, PurgeChunk = 16, CsBudgetMicros = 100,
+            Cores = o.Cores, Zones = true, PurgeMode = PurgeMode.Zones, SizeClassLimit = 32, LazyMaxPages = 2048, PurgeChunk = 16, CsBudgetMicros = 100,
             DrainTimeoutMs = 20,
         };
         _sim = SimBoard.For(_config);

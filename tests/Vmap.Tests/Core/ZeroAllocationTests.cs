@@ -12,7 +12,7 @@ public sealed class ZeroAllocationTests
         var rig = new Rig(new VmapConfig
         {
             PageSize = 4096, SpanStart = 0x4000_0000, SpanSize = 1UL << 28, GuardPages = 1, MaxAreas = 8192, LazyMaxPages = 512, PurgeChunk = 8,
-            Zones = zones, ZonePurges = zonePurges, Cores = 2, SizeClassLimit = 32,
+            Zones = zones, PurgeMode = zonePurges ? PurgeMode.Zones : PurgeMode.Global, Cores = 2, SizeClassLimit = 32,
         });
         rig.A.PurgeObserver = null;
         var live = new int[4096];

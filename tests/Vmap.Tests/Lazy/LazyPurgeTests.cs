@@ -202,17 +202,15 @@ public sealed class LazyPurgeTests
     }
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(true, true)]
-    public void With_deferred_purges_not_even_the_free_that_crosses_the_threshold_waits(bool zones, bool zonePurges)
+    [InlineData(false)]
+    [InlineData(true)]
+    public void With_deferred_purges_not_even_the_free_that_crosses_the_threshold_waits(bool zones)
     {
         // The purge thread's flush blocks until every free has returned: a free that waited
         // for the purge would never return. With the purge thread, zones hand their threshold
-        // purges to it too, zone purges or not.
+        // purges to it too.
         VmapConfig cfg = Rig.Small(spanPages: 4096, guard: 0, lazyMaxPages: 4, cores: zones ? 2 : 1, zones: zones);
-        cfg.ZonePurges = zonePurges;
-        cfg.DeferredPurge = true;
+        cfg.PurgeMode = PurgeMode.Deferred;
         var rig = new Rig(cfg);
         using var release = new ManualResetEventSlim(false);
         rig.Sim.Mmu.FlushFault = (_, _) =>

@@ -45,7 +45,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         public Harness(string mode, int seed)
         {
             VmapConfig c = Rig.Small(spanPages: 1024, guard: 1, maxAreas: 600, lazyMaxPages: 48, cores: 2, zones: mode != "global");
-            c.ZonePurges = mode == "zone-purges";
+            c.PurgeMode = mode == "zone-purges" ? PurgeMode.Zones : PurgeMode.Global;
             c.SizeClassLimit = 16;
             c.PurgeChunk = 4;
             c.DrainTimeoutMs = 5;

@@ -9,7 +9,7 @@ public sealed class ZoneTests
     {
         VmapConfig c = Rig.Small(spanPages, guard, maxAreas, lazyMax, cores);
         c.Zones = true;
-        c.ZonePurges = zonePurges;
+        c.PurgeMode = zonePurges ? PurgeMode.Zones : PurgeMode.Global;
         c.SizeClassLimit = classLimit;
         c.PurgeChunk = 8;
         return new Rig(c);
@@ -108,7 +108,7 @@ public sealed class ZoneTests
         // class, so every purge merges them into the free tree.
         VmapConfig c = Rig.Small(spanPages: 1024, guard: 0, lazyMaxPages: 40, cores: 2);
         c.Zones = zones;
-        c.ZonePurges = zonePurges;
+        c.PurgeMode = zonePurges ? PurgeMode.Zones : PurgeMode.Global;
         c.SizeClassLimit = 16;
         var rig = new Rig(c);
         int a0 = rig.Alloc(17);                      // core 0
@@ -154,7 +154,7 @@ public sealed class ZoneTests
         // Threshold 40 pages on two cores, a share of 20; only core 1 frees: 34 pages in all.
         VmapConfig c = Rig.Small(spanPages: 1024, guard: 0, lazyMaxPages: 40, cores: 2);
         c.Zones = true;
-        c.ZonePurges = zonePurges;
+        c.PurgeMode = zonePurges ? PurgeMode.Zones : PurgeMode.Global;
         c.SizeClassLimit = 16;
         var rig = new Rig(c);
         rig.Sim.Cores.Bind(1);

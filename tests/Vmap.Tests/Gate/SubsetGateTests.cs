@@ -34,6 +34,28 @@ public sealed class SubsetGateTests
         Assert.Equal(GateMode.Semantic, SubsetGate.ModeOf(root, vmap));
     }
 
+    /// <summary>
+    /// The on-device tests are gated too, by name, against their own references (TestFramework
+    /// included); the Conditional rule covers firmware/ and hal/ only.
+    /// </summary>
+    [Fact]
+    public void GateCoversTheOnDeviceTestsAgainstTheirOwnReferences()
+    {
+        string root = RepoRoot.Find();
+        var tests = NfProject.Load(Path.Combine(root, "tests", "NFUnitTest", "NFUnitTest.nfproj"));
+        var app = NfProject.Load(Path.Combine(root, "firmware", "App", "App.nfproj"));
+
+        GateContext testContext = GateContext.For(root, tests, SubsetGate.Api);
+        GateContext appContext = GateContext.For(root, app, SubsetGate.Api);
+
+        Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, tests));
+        Assert.NotEmpty(tests.CompileFiles);
+        Assert.Contains("nanoFramework.TestFramework", testContext.References!);
+        Assert.False(testContext.RefuseConditional);
+        Assert.True(appContext.RefuseConditional);
+        Assert.Contains("nanoFramework.System.Text", appContext.References!);
+    }
+
     /// <summary>Statements nanoFramework 1.x refuses, each reported under its construct's name.</summary>
     [Theory]
     [InlineData("var l = new System.Collections.Generic.List<int>();", "generic type System.Collections.Generic.List<int>")]

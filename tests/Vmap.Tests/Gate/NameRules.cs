@@ -7,7 +7,9 @@ namespace Vmap.Tests.Gate;
 /// <summary>
 /// The allow-list check for projects whose references cannot be resolved on the host (board-only
 /// libraries): without a semantic model, every dotted name that does not start with a name the
-/// device sources declare is taken for a BCL or library type and looked up by name.
+/// device sources declare is taken for a BCL or library type and looked up by name; the entry
+/// found must come from an assembly the project references, and (in firmware and HAL sources)
+/// no overload of a called member may be <c>[Conditional]</c>.
 /// </summary>
 public sealed class NameRules
 {
@@ -21,13 +23,15 @@ public sealed class NameRules
     };
 
     private readonly AllowList _allow;
+    private readonly GateContext _context;
     private readonly HashSet<string> _ownNames;
     private readonly HashSet<string> _ownNamespaces;
 
     /// <summary>Creates the rules for a project whose sources (with those it references) are <paramref name="trees"/>.</summary>
-    public NameRules(IEnumerable<SyntaxTree> trees, AllowList allow)
+    public NameRules(IEnumerable<SyntaxTree> trees, AllowList allow, GateContext context)
     {
         _allow = allow;
+        _context = context;
         var roots = trees.Select(t => t.GetRoot()).ToList();
         _ownNames = roots.SelectMany(r => r.DescendantNodes()).SelectMany(DeclaredNames).ToHashSet(StringComparer.Ordinal);
         _ownNamespaces = roots.SelectMany(r => r.DescendantNodes().OfType<BaseNamespaceDeclarationSyntax>())
@@ -37,15 +41,15 @@ public sealed class NameRules
     /// <summary>What <paramref name="node"/> names that is neither declared by the device sources nor allowed.</summary>
     public IEnumerable<string> Check(SyntaxNode node)
     {
-        string? found = node switch
+        IEnumerable<string?> found = node switch
         {
-            UsingDirectiveSyntax u when u.Alias == null && u.StaticKeyword.RawKind == 0 => CheckNamespace(u.Name!.ToString()),
-            AttributeSyntax a => CheckTypeName(a.Name, attribute: true),
-            NameSyntax n when IsOutermostTypeName(n) => CheckTypeName(n, attribute: false),
+            UsingDirectiveSyntax u when u.Alias == null && u.StaticKeyword.RawKind == 0 => new[] { CheckNamespace(u.Name!.ToString()) },
+            AttributeSyntax a => new[] { CheckTypeName(a.Name, attribute: true) },
+            NameSyntax n when IsOutermostTypeName(n) => new[] { CheckTypeName(n, attribute: false) },
             MemberAccessExpressionSyntax m when IsOutermostChain(m) => CheckChain(m),
-            _ => null,
+            _ => Array.Empty<string?>(),
         };
-        return found == null ? Array.Empty<string>() : new[] { found };
+        return found.OfType<string>().ToList();
     }
 
     private string? CheckNamespace(string ns)
@@ -59,32 +63,39 @@ public sealed class NameRules
         List<string>? parts = Flatten(name);
         if (parts == null || parts[0] == "var" || parts[0] == "nameof" || _ownNames.Contains(parts[0])) return null;
         string dotted = string.Join(".", parts);
-        bool allowed = Candidates(name, dotted).Any(_allow.AllowsType)
-            || attribute && Candidates(name, dotted + "Attribute").Any(_allow.AllowsType);
-        return allowed ? null : "type " + dotted + " is not on the nanoFramework allow-list";
+        string? type = Candidates(name, dotted).FirstOrDefault(_allow.AllowsType)
+            ?? (attribute ? Candidates(name, dotted + "Attribute").FirstOrDefault(_allow.AllowsType) : null);
+        if (type == null) return "type " + dotted + " is not on the nanoFramework allow-list";
+        return _context.MissingReference("type " + type, _allow.MatchType(type)!);
     }
 
-    private string? CheckChain(MemberAccessExpressionSyntax chain)
+    private IEnumerable<string?> CheckChain(MemberAccessExpressionSyntax chain)
     {
         List<string>? parts = Flatten(chain);
-        if (parts == null || _ownNames.Contains(parts[0])) return null;
+        if (parts == null || _ownNames.Contains(parts[0])) return Array.Empty<string?>();
         for (int i = 1; i < parts.Count; i++)
         {
             string? type = Candidates(chain, string.Join(".", parts.Take(i))).FirstOrDefault(_allow.AllowsType);
-            if (type != null) return CheckMemberChain(type, parts, i);
+            if (type != null) return CheckMemberChain(type, parts, i, IsCalled(chain));
         }
-        return string.Join(".", parts) + " is not on the nanoFramework allow-list";
+        return new[] { string.Join(".", parts) + " is not on the nanoFramework allow-list" };
     }
 
     /// <summary>Checks parts[first..] as members of <paramref name="type"/>, descending into nested types.</summary>
-    private string? CheckMemberChain(string type, List<string> parts, int first)
+    private IEnumerable<string?> CheckMemberChain(string type, List<string> parts, int first, bool called)
     {
         string member = parts[first];
-        if (!_allow.AllowsMemberNamed(type, member)) return type + "." + member + " is not on the nanoFramework allow-list";
-        string nested = type + "." + member;
-        bool isNestedType = first + 1 < parts.Count && _allow.HasEntriesUnder(nested);
-        return isNestedType ? CheckMemberChain(nested, parts, first + 1) : null;
+        string key = type + "." + member;
+        AllowEntry? entry = _allow.MatchMemberNamed(type, member);
+        if (entry == null) return new[] { key + " is not on the nanoFramework allow-list" };
+        bool isNestedType = first + 1 < parts.Count && _allow.HasEntriesUnder(key);
+        if (isNestedType) return CheckMemberChain(key, parts, first + 1, called);
+        bool isCall = called && first + 1 == parts.Count;
+        return new[] { _context.MissingReference(key, entry), isCall ? _context.ConditionalCall(key, Array.Empty<string>(), key) : null };
     }
+
+    private static bool IsCalled(MemberAccessExpressionSyntax chain) =>
+        chain.Parent is InvocationExpressionSyntax call && call.Expression == chain;
 
     /// <summary>The full names <paramref name="dotted"/> may stand for, given the usings and namespaces around <paramref name="at"/>.</summary>
     private static IEnumerable<string> Candidates(SyntaxNode at, string dotted)

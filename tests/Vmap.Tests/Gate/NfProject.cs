@@ -8,6 +8,11 @@ namespace Vmap.Tests.Gate;
 /// <param name="TargetFramework">The targetFramework attribute ("" when missing).</param>
 public sealed record PackageEntry(string Id, string Version, string TargetFramework);
 
+/// <summary>One <c>Reference</c> item of a <c>.nfproj</c>.</summary>
+/// <param name="Assembly">The assembly name (the <c>Include</c> up to any comma), e.g. <c>nanoFramework.System.Text</c>.</param>
+/// <param name="HintPath">Its <c>HintPath</c> as written ("" when none).</param>
+public sealed record AssemblyReference(string Assembly, string HintPath);
+
 /// <summary>
 /// A device project (<c>.nfproj</c>) as the gate and the structure checks need it: the files it
 /// compiles, the projects and packages it references. Read with LINQ to XML, by local name.
@@ -37,6 +42,13 @@ public sealed class NfProject
 
     /// <summary>Full paths of the projects named by <c>ProjectReference</c> items.</summary>
     public IReadOnlyList<string> ProjectReferences => Items("ProjectReference").Select(Resolve).ToList();
+
+    /// <summary>The <c>Reference</c> items: the assemblies the project itself references.</summary>
+    public IReadOnlyList<AssemblyReference> References =>
+        Document.Descendants().Where(e => e.Name.LocalName == "Reference" && e.Attribute("Include") != null)
+            .Select(e => new AssemblyReference(((string)e.Attribute("Include")!).Split(',')[0].Trim(),
+                e.Elements().FirstOrDefault(c => c.Name.LocalName == "HintPath")?.Value.Trim() ?? ""))
+            .ToList();
 
     /// <summary>Every <c>HintPath</c> of the <c>Reference</c> items, as written.</summary>
     public IReadOnlyList<string> HintPaths =>

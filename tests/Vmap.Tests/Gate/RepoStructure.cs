@@ -18,13 +18,123 @@ public static class RepoStructure
     };
 
     private static readonly Regex s_packageHint = new(@"^(?:\.\.[\\/])+packages[\\/](?<dir>[^\\/]+)[\\/]", RegexOptions.Compiled);
+    private static readonly Regex s_libHint = new(@"^(?:\.\.[\\/])+packages[\\/](?<dir>[^\\/]+)[\\/]lib[\\/](?<file>[^\\/]+)$", RegexOptions.Compiled);
     private static readonly Regex s_slnProject = new(@"^Project\(""\{[^}]+\}""\)\s*=\s*""[^""]*"",\s*""(?<path>[^""]+)""", RegexOptions.Compiled | RegexOptions.Multiline);
 
     /// <summary>Every check, in order.</summary>
     public static IEnumerable<string> All(string root) =>
         TwinsCompileTheSameFiles(root).Concat(XmlIsWellFormed(root)).Concat(PackagesMatchHintPaths(root))
             .Concat(PackagesTargetNetNano(root)).Concat(ImportsAreGuarded(root)).Concat(AssemblyInfoIsCompiled(root))
-            .Concat(SolutionListsEveryProject(root)).Concat(HostFilterListsEveryHostProject(root));
+            .Concat(SolutionListsEveryProject(root)).Concat(HostFilterListsEveryHostProject(root))
+            .Concat(ReferencesMatchListing(root, SubsetGate.Api)).Concat(ReferencesCoverDependencies(root, SubsetGate.Api))
+            .Concat(NuspecDependenciesMatchPackages(root));
+
+    /// <summary>
+    /// Each <c>Reference</c> names an assembly of the API listing, and its HintPath points into
+    /// that assembly's package at the listed version (<c>packages\&lt;id&gt;.&lt;version&gt;\lib\</c>) and names
+    /// the file the package ships (the listing's header).
+    /// </summary>
+    public static IEnumerable<string> ReferencesMatchListing(string root, ApiListing api)
+    {
+        foreach (NfProject project in LoadProjects(root))
+        {
+            string name = Rel(root, project.FullPath);
+            foreach (AssemblyReference reference in project.References)
+            {
+                ApiAssembly? listed = api.Assembly(reference.Assembly);
+                if (listed == null)
+                {
+                    yield return name + ": Reference " + reference.Assembly + " has no API listing in " + ApiListing.RepoFolder;
+                    continue;
+                }
+                Match hint = s_libHint.Match(reference.HintPath);
+                string expectedDir = listed.PackageId + "." + listed.PackageVersion;
+                if (!hint.Success)
+                    yield return name + ": Reference " + reference.Assembly + " has no HintPath into packages\\" + expectedDir + "\\lib\\";
+                else if (hint.Groups["dir"].Value != expectedDir)
+                    yield return name + ": Reference " + reference.Assembly + " points into packages\\" + hint.Groups["dir"].Value + "\\, but the assembly ships in " + listed.Package;
+                else if (hint.Groups["file"].Value != listed.AssemblyFile)
+                    yield return name + ": Reference " + reference.Assembly + ": HintPath names " + hint.Groups["file"].Value + ", the package ships " + listed.AssemblyFile;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A device project references every assembly that the device projects it references
+    /// reference, and every assembly its assemblies reference (by the listing's headers):
+    /// nanoFramework deploys each assembly of an application, and each .nfproj lists its own.
+    /// </summary>
+    public static IEnumerable<string> ReferencesCoverDependencies(string root, ApiListing api)
+    {
+        foreach (NfProject project in LoadProjects(root))
+        {
+            var own = project.References.Select(r => r.Assembly).ToHashSet(StringComparer.Ordinal);
+            var needed = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (NfProject referenced in SubsetGate.ReferencedProjects(project))
+            {
+                foreach (AssemblyReference r in referenced.References) needed.TryAdd(r.Assembly, "which " + Rel(root, referenced.FullPath) + " references");
+            }
+            var pending = new Queue<string>(own.Concat(needed.Keys));
+            while (pending.Count > 0)
+            {
+                string assembly = pending.Dequeue();
+                foreach (string dependency in api.Assembly(assembly)?.References ?? Array.Empty<string>())
+                {
+                    if (needed.TryAdd(dependency, "which assembly " + assembly + " references")) pending.Enqueue(dependency);
+                }
+            }
+            foreach ((string assembly, string why) in needed.Where(n => !own.Contains(n.Key)).OrderBy(n => n.Key, StringComparer.Ordinal))
+            {
+                string package = api.Assembly(assembly)?.Package ?? "(no API listing)";
+                yield return Rel(root, project.FullPath) + " does not reference " + assembly + " (package " + package + "), " + why;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A .nuspec next to a .nfproj depends on every package (not development-only) of that project and
+    /// of the device projects it references (the package bundles them), each at exactly the version of
+    /// packages.config (<c>[x.y.z]</c>), and on nothing else.
+    /// </summary>
+    public static IEnumerable<string> NuspecDependenciesMatchPackages(string root)
+    {
+        foreach (string nuspec in RepoRoot.FindFiles(root, "*.nuspec"))
+        {
+            string? nfproj = Directory.EnumerateFiles(Path.GetDirectoryName(nuspec)!, "*.nfproj").FirstOrDefault();
+            XDocument? doc = null;
+            try { doc = XDocument.Load(nuspec); }
+            catch (XmlException) { } // reported by XmlIsWellFormed
+            if (nfproj == null || doc == null) continue;
+            NfProject project = NfProject.Load(nfproj);
+            var packages = new[] { project }.Concat(SubsetGate.ReferencedProjects(project))
+                .SelectMany(p => XDocumentPackages(Path.Combine(p.Folder, "packages.config")))
+                .GroupBy(p => p.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Version, StringComparer.Ordinal);
+            var dependencies = doc.Descendants().Where(e => e.Name.LocalName == "dependency")
+                .ToDictionary(e => (string?)e.Attribute("id") ?? "", e => (string?)e.Attribute("version") ?? "", StringComparer.Ordinal);
+            string name = Rel(root, nuspec);
+            foreach ((string id, string version) in packages.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                if (!dependencies.TryGetValue(id, out string? declared)) yield return name + " does not depend on " + id + " [" + version + "]";
+                else if (declared != "[" + version + "]") yield return name + " depends on " + id + " " + declared + ", packages.config has [" + version + "]";
+            }
+            foreach (string id in dependencies.Keys.Where(d => !packages.ContainsKey(d)).Order(StringComparer.Ordinal))
+                yield return name + " depends on " + id + ", which no packages.config of the packaged projects lists";
+        }
+    }
+
+    /// <summary>The packages.config entries that are not development-only (those stay out of a .nuspec).</summary>
+    private static IEnumerable<(string Id, string Version)> XDocumentPackages(string packagesConfig)
+    {
+        if (!File.Exists(packagesConfig)) yield break;
+        XDocument doc;
+        try { doc = XDocument.Load(packagesConfig); }
+        catch (XmlException) { yield break; } // reported by XmlIsWellFormed
+        foreach (XElement package in doc.Descendants().Where(e => e.Name.LocalName == "package"))
+        {
+            if (((string?)package.Attribute("developmentDependency"))?.Equals("true", StringComparison.OrdinalIgnoreCase) == true) continue;
+            yield return ((string?)package.Attribute("id") ?? "", (string?)package.Attribute("version") ?? "");
+        }
+    }
 
     /// <summary>A .nfproj and its host twin (a .csproj in the same folder) compile exactly the same .cs files.</summary>
     public static IEnumerable<string> TwinsCompileTheSameFiles(string root)

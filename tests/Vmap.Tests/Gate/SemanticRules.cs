@@ -7,21 +7,24 @@ namespace Vmap.Tests.Gate;
 /// <summary>
 /// The rules that need the semantic model: types the code handles (including those inferred
 /// by <c>var</c> or overload resolution) and every symbol it binds to outside the device
-/// sources, which must be on the <see cref="AllowList"/>.
+/// sources, which must be on the <see cref="AllowList"/>, come from an assembly the project
+/// references, and (in firmware and HAL sources) not be a <c>[Conditional]</c> member.
 /// </summary>
 public sealed class SemanticRules
 {
     private readonly SemanticModel _model;
     private readonly IAssemblySymbol _own;
     private readonly AllowList _allow;
+    private readonly GateContext _context;
     private readonly HashSet<string> _ownNamespaces = new(StringComparer.Ordinal);
 
     /// <summary>Creates the rules for one syntax tree of a compilation of device sources.</summary>
-    public SemanticRules(SemanticModel model, AllowList allow)
+    public SemanticRules(SemanticModel model, AllowList allow, GateContext context)
     {
         _model = model;
         _own = model.Compilation.Assembly;
         _allow = allow;
+        _context = context;
         CollectNamespaces(_own.GlobalNamespace, _ownNamespaces);
     }
 
@@ -139,7 +142,10 @@ public sealed class SemanticRules
         if (constructs.Count > 0 || type is not INamedTypeSymbol named || IsOwn(named)) return constructs;
         string name = SymbolKeys.TypeName(named);
         if (IsLinq(named.ContainingNamespace?.ToDisplayString() ?? "")) return new[] { "LINQ type " + name };
-        return _allow.AllowsType(name) ? constructs : new[] { "type " + name + " is not on the nanoFramework allow-list" };
+        AllowEntry? entry = _allow.MatchType(name);
+        if (entry == null) return new[] { "type " + name + " is not on the nanoFramework allow-list" };
+        string? missing = _context.MissingReference("type " + name, entry);
+        return missing == null ? constructs : new[] { missing };
     }
 
     private IEnumerable<string> CheckMethod(IMethodSymbol method)
@@ -164,8 +170,19 @@ public sealed class SemanticRules
         if (ownerConstructs.Count > 0) return ownerConstructs;
         if (IsOwn(owner)) return Array.Empty<string>();
         ISymbol definition = member.OriginalDefinition;
-        if (_allow.AllowsMember(SymbolKeys.NameKey(definition), SymbolKeys.SignatureKey(definition))) return Array.Empty<string>();
-        return new[] { SymbolKeys.SignatureKey(definition) + " is not on the nanoFramework allow-list" };
+        string nameKey = SymbolKeys.NameKey(definition);
+        string signatureKey = SymbolKeys.SignatureKey(definition);
+        AllowEntry? entry = _allow.MatchMember(nameKey, signatureKey);
+        if (entry == null) return new[] { signatureKey + " is not on the nanoFramework allow-list" };
+        var found = new List<string>();
+        string? missing = _context.MissingReference(signatureKey, entry);
+        if (missing != null) found.Add(missing);
+        if (definition is IMethodSymbol)
+        {
+            string? conditional = _context.ConditionalCall(signatureKey, entry.BoardKeys.Count > 0 ? entry.BoardKeys : new[] { signatureKey }, nameKey);
+            if (conditional != null) found.Add(conditional);
+        }
+        return found;
     }
 
     private IEnumerable<string> CheckForEach(CommonForEachStatementSyntax forEach)

@@ -40,6 +40,18 @@ public sealed class StructureTests
     [Fact]
     public void HostFilterListsEveryHostProject() => AssertNone(RepoStructure.HostFilterListsEveryHostProject(s_root));
 
+    /// <summary>Every Reference names a listed assembly, through a HintPath into its package at the listed version and file.</summary>
+    [Fact]
+    public void ReferencesMatchTheApiListing() => AssertNone(RepoStructure.ReferencesMatchListing(s_root, SubsetGate.Api));
+
+    /// <summary>Each .nfproj references what its referenced projects and assemblies need (Suite, App and NFUnitTest carry Vmap's packages).</summary>
+    [Fact]
+    public void ReferencesCoverWhatReferencedProjectsAndAssembliesNeed() => AssertNone(RepoStructure.ReferencesCoverDependencies(s_root, SubsetGate.Api));
+
+    /// <summary>Vmap.nuspec depends on exactly the packages of Vmap and Vmap.Hal, at their exact versions.</summary>
+    [Fact]
+    public void NuspecDependsOnThePackagesItsAssembliesUse() => AssertNone(RepoStructure.NuspecDependenciesMatchPackages(s_root));
+
     /// <summary>The sound example repository passes every check (so the breakages below are what fails).</summary>
     [Fact]
     public void SoundExamplePasses()
@@ -68,6 +80,12 @@ public sealed class StructureTests
     [InlineData("version mismatch", "package nanoFramework.CoreLibrary is 1.17.10 in packages.config but its HintPath points into packages\\nanoFramework.CoreLibrary.1.17.11\\")]
     [InlineData("package without HintPath", "package nanoFramework.System.Threading 1.1.52 has no HintPath")]
     [InlineData("HintPath without package", "HintPath into packages\\nanoFramework.System.Text.1.3.1\\ has no packages.config entry")]
+    [InlineData("HintPath without package", "Dev/Dev.nfproj: Reference System.Text has no API listing")]
+    [InlineData("wrong dll name", "Dev/Dev.nfproj: Reference nanoFramework.System.Text: HintPath names System.Text.dll, the package ships nanoFramework.System.Text.dll")]
+    [InlineData("dependency of an assembly not referenced", "Dev/Dev.nfproj does not reference nanoFramework.Runtime.Events (package nanoFramework.Runtime.Events 1.11.32), which assembly nanoFramework.Hardware.Esp32 references")]
+    [InlineData("dependency of a project not referenced", "App/App.nfproj does not reference nanoFramework.System.Text (package nanoFramework.System.Text 1.3.42), which Dev/Dev.nfproj references")]
+    [InlineData("nuspec dependency missing", "Dev/Dev.nuspec does not depend on nanoFramework.CoreLibrary [1.17.11]")]
+    [InlineData("nuspec dependency range", "Dev/Dev.nuspec depends on nanoFramework.CoreLibrary 1.17.11, packages.config has [1.17.11]")]
     [InlineData("wrong targetFramework", "has targetFramework=\"net48\", expected \"netnano1.0\"")]
     [InlineData("unguarded import", "does not import NFProjectSystem.props guarded by an Exists condition")]
     [InlineData("missing import", "does not import NFProjectSystem.CSharp.targets guarded by an Exists condition")]
@@ -150,7 +168,7 @@ public sealed class StructureTests
             repo.Write("Dev/Dev.nfproj", NfProj);
             repo.Write("Dev/Dev.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
             repo.Write("Dev/packages.config", PackagesConfig);
-            repo.Write("Dev/Dev.nuspec", "<?xml version=\"1.0\"?><package><metadata><id>Dev</id></metadata></package>");
+            repo.Write("Dev/Dev.nuspec", "<?xml version=\"1.0\"?><package><metadata><id>Dev</id><dependencies><dependency id=\"nanoFramework.CoreLibrary\" version=\"[1.17.11]\" /></dependencies></metadata></package>");
             repo.Write("Dev/A.cs", "class A { }");
             repo.Write("Dev/Properties/AssemblyInfo.cs", "");
             repo.Write("Dev/bin/Debug/Built.cs", "class Built { }");
@@ -181,6 +199,15 @@ public sealed class StructureTests
                 case "version mismatch": Replace("Dev/packages.config", "version=\"1.17.11\"", "version=\"1.17.10\""); break;
                 case "package without HintPath": Replace("Dev/packages.config", "</packages>", "<package id=\"nanoFramework.System.Threading\" version=\"1.1.52\" targetFramework=\"netnano1.0\" /></packages>"); break;
                 case "HintPath without package": Replace("Dev/Dev.nfproj", "</Reference>", "</Reference><Reference Include=\"System.Text\"><HintPath>..\\packages\\nanoFramework.System.Text.1.3.1\\lib\\System.Text.dll</HintPath></Reference>"); break;
+                case "wrong dll name": AddPackage("nanoFramework.System.Text", "1.3.42", "nanoFramework.System.Text", "System.Text.dll"); break;
+                case "dependency of an assembly not referenced": AddPackage("nanoFramework.Hardware.Esp32", "1.6.34", "nanoFramework.Hardware.Esp32", "nanoFramework.Hardware.Esp32.dll"); break;
+                case "dependency of a project not referenced":
+                    AddPackage("nanoFramework.System.Text", "1.3.42", "nanoFramework.System.Text", "nanoFramework.System.Text.dll");
+                    Write("App/App.nfproj", NfProj.Replace("<Compile Include=\"A.cs\" />", "", StringComparison.Ordinal)
+                        .Replace("<ItemGroup>\n    <Reference", "<ItemGroup><ProjectReference Include=\"..\\Dev\\Dev.nfproj\" /></ItemGroup>\n  <ItemGroup>\n    <Reference", StringComparison.Ordinal));
+                    break;
+                case "nuspec dependency missing": Replace("Dev/Dev.nuspec", "<dependency id=\"nanoFramework.CoreLibrary\" version=\"[1.17.11]\" />", ""); break;
+                case "nuspec dependency range": Replace("Dev/Dev.nuspec", "version=\"[1.17.11]\"", "version=\"1.17.11\""); break;
                 case "wrong targetFramework": Replace("Dev/packages.config", "netnano1.0", "net48"); break;
                 case "unguarded import": Replace("Dev/Dev.nfproj", " Condition=\"Exists('$(NanoFrameworkProjectSystemPath)NFProjectSystem.props')\"", ""); break;
                 case "missing import": Replace("Dev/Dev.nfproj", "NFProjectSystem.CSharp.targets", "Other.targets"); break;
@@ -191,6 +218,14 @@ public sealed class StructureTests
                 case "host project missing from slnf": Write("Tool/Tool.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />"); break;
                 default: throw new ArgumentException("unknown breakage " + breakage, nameof(breakage));
             }
+        }
+
+        /// <summary>Adds a package to Dev: its packages.config entry, its nuspec dependency and a Reference naming <paramref name="dll"/>.</summary>
+        private void AddPackage(string id, string version, string assembly, string dll)
+        {
+            Replace("Dev/packages.config", "</packages>", "<package id=\"" + id + "\" version=\"" + version + "\" targetFramework=\"netnano1.0\" /></packages>");
+            Replace("Dev/Dev.nuspec", "</dependencies>", "<dependency id=\"" + id + "\" version=\"[" + version + "]\" /></dependencies>");
+            Replace("Dev/Dev.nfproj", "</Reference>", "</Reference><Reference Include=\"" + assembly + "\"><HintPath>..\\packages\\" + id + "." + version + "\\lib\\" + dll + "</HintPath></Reference>");
         }
 
         private void Replace(string relativePath, string old, string replacement)

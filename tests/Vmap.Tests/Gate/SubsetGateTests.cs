@@ -34,6 +34,28 @@ public sealed class SubsetGateTests
         Assert.Equal(GateMode.Semantic, SubsetGate.ModeOf(root, vmap));
     }
 
+    /// <summary>
+    /// The on-device tests are gated too, by name, against their own references (TestFramework
+    /// included); the Conditional rule covers firmware/ and hal/ only.
+    /// </summary>
+    [Fact]
+    public void GateCoversTheOnDeviceTestsAgainstTheirOwnReferences()
+    {
+        string root = RepoRoot.Find();
+        var tests = NfProject.Load(Path.Combine(root, "tests", "NFUnitTest", "NFUnitTest.nfproj"));
+        var app = NfProject.Load(Path.Combine(root, "firmware", "App", "App.nfproj"));
+
+        GateContext testContext = GateContext.For(root, tests, SubsetGate.Api);
+        GateContext appContext = GateContext.For(root, app, SubsetGate.Api);
+
+        Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, tests));
+        Assert.NotEmpty(tests.CompileFiles);
+        Assert.Contains("nanoFramework.TestFramework", testContext.References!);
+        Assert.False(testContext.RefuseConditional);
+        Assert.True(appContext.RefuseConditional);
+        Assert.Contains("nanoFramework.System.Text", appContext.References!);
+    }
+
     /// <summary>Statements nanoFramework 1.x refuses, each reported under its construct's name.</summary>
     [Theory]
     [InlineData("var l = new System.Collections.Generic.List<int>();", "generic type System.Collections.Generic.List<int>")]
@@ -78,6 +100,16 @@ public sealed class SubsetGateTests
     [InlineData("int m = Math.Max(1, 2);", "System.Math")]
     [InlineData("Buffer.BlockCopy(_array, 0, _array, 0, 4);", "System.Buffer")]
     [InlineData("Console.ReadLine();", "System.Console.ReadLine")]
+    [InlineData("Debug.WriteLine(\"x\");", "System.Diagnostics.Debug.WriteLine(string) is [Conditional(\"DEBUG\")]")]
+    [InlineData("Debug.Assert(_int > 0);", "System.Diagnostics.Debug.Assert(bool) is [Conditional(\"DEBUG\")]")]
+    [InlineData("Console.WriteLine(_int);", "System.Console.WriteLine(int) is not on the nanoFramework allow-list")]
+    [InlineData("bool k = new Hashtable().ContainsKey(1);", "System.Collections.Hashtable.ContainsKey(object) is not on the nanoFramework allow-list")]
+    [InlineData("Action<int> a = null;", "generic type System.Action<int>")]
+    [InlineData("Action<int, int> a = null;", "generic type System.Action<int, int>")]
+    [InlineData("Func<int> f = null;", "generic type System.Func<int>")]
+    [InlineData("Func<int, int> f = x => x;", "generic type System.Func<int, int>")]
+    [InlineData("Func<int, int, int> f = null;", "generic type System.Func<int, int, int>")]
+    [InlineData("EventHandler<EventArgs> h = null;", "generic type System.EventHandler<System.EventArgs>")]
     [InlineData("long t = Environment.TickCount64;", "Environment.TickCount64")]
     [InlineData("decimal d = 1m;", "System.Decimal")]
     public void RefusedStatementIsReported(string statement, string construct)
@@ -165,8 +197,9 @@ public sealed class SubsetGateTests
                     _list.Add(seen);
                     _table[seen] = _list[0];
                     foreach (object o in _list) seen += o.GetHashCode();
-                    Debug.WriteLine("seen " + seen);
-                    Debug.Assert(seen >= 0, "negative");
+                    Console.WriteLine("seen " + seen);
+                    Console.Write("seen");
+                    Console.WriteLine();
                     _wake.Set();
                     _wake.WaitOne(1, false);
                     WaitHandle.WaitAll(new WaitHandle[] { _wake, _done });
@@ -227,6 +260,112 @@ public sealed class SubsetGateTests
         Assert.EndsWith("Hex.cs", found.Path, StringComparison.Ordinal);
         Assert.Equal(plantedLine, found.Line);
         Assert.Contains("List<int>", found.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A StringBuilder planted in a copy of hal/Vmap.Hal, whose .nfproj references mscorlib only, is
+    /// reported with the file, the line, the member and the package to add; with the reference added, it passes.
+    /// </summary>
+    [Fact]
+    public void PlantedStringBuilderInAProjectWithoutSystemTextIsReportedWithPackage()
+    {
+        string root = RepoRoot.Find();
+        using var temp = new TempRepo();
+        string folder = Path.Combine(root, "hal", "Vmap.Hal");
+        var hal = NfProject.Load(Path.Combine(folder, "Vmap.Hal.nfproj"));
+        Assert.DoesNotContain(hal.References, r => r.Assembly == "nanoFramework.System.Text");
+        foreach (string file in hal.CompileFiles.Append(hal.FullPath).Append(Path.Combine(folder, "packages.config")))
+            temp.Write("hal/Vmap.Hal/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), File.ReadAllText(file));
+        string[] lines = File.ReadAllLines(Path.Combine(folder, "TableMmu.cs"));
+        temp.Write("hal/Vmap.Hal/TableMmu.cs", string.Join("\n", lines) + "\n\ninternal static class Planted\n{\n    internal static string Text(int n)\n    {\n"
+            + "        var sb = new System.Text.StringBuilder();\n        return sb.Append(n).ToString();\n    }\n}\n");
+        int planted = lines.Length + 6;
+
+        IReadOnlyList<Violation> violations = SubsetGate.CheckRepository(temp.Root, s_allow);
+
+        Assert.NotEmpty(violations);
+        Assert.All(violations, v => Assert.Equal("hal/Vmap.Hal/TableMmu.cs", v.Path));
+        Assert.All(violations, v => Assert.Contains("missing package nanoFramework.System.Text", v.Construct, StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Line == planted
+            && v.ToString().Contains("System.Text.StringBuilder.StringBuilder() is in assembly nanoFramework.System.Text: hal/Vmap.Hal/Vmap.Hal.nfproj does not reference it", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Line == planted + 1 && v.Construct.StartsWith("System.Text.StringBuilder.Append(int) ", StringComparison.Ordinal));
+
+        temp.Replace("hal/Vmap.Hal/Vmap.Hal.nfproj", "</Reference>",
+            "</Reference>\n    <Reference Include=\"nanoFramework.System.Text\">\n      <HintPath>..\\..\\packages\\nanoFramework.System.Text.1.3.42\\lib\\nanoFramework.System.Text.dll</HintPath>\n    </Reference>");
+        Assert.Empty(SubsetGate.CheckRepository(temp.Root, s_allow));
+    }
+
+    /// <summary>In a project checked by name (board-only libraries), a type from an unreferenced assembly is reported with its package.</summary>
+    [Fact]
+    public void ByNameCheckReportsTheMissingPackage()
+    {
+        const string source = "namespace Board;\npublic class C\n{\n    public string M()\n    {\n        var sb = new System.Text.StringBuilder();\n        return sb.ToString();\n    }\n}\n";
+        var context = new GateContext("firmware/App/App.nfproj", new[] { "mscorlib" }, true, SubsetGate.Api);
+
+        IReadOnlyList<Violation> violations = SubsetGate.CheckSources(new[] { new SourceFile("Board.cs", source) }, Array.Empty<SourceFile>(), GateMode.Syntactic, s_allow, context);
+
+        Violation found = Assert.Single(violations);
+        Assert.Equal("Board.cs:6: type System.Text.StringBuilder is in assembly nanoFramework.System.Text: firmware/App/App.nfproj does not reference it (missing package nanoFramework.System.Text)", found.ToString());
+    }
+
+    /// <summary>
+    /// A Debug.WriteLine planted in a firmware project is reported with file and line (it is
+    /// [Conditional("DEBUG")]: a Release build prints nothing); outside firmware/ and hal/ it is allowed,
+    /// and Console.WriteLine passes everywhere.
+    /// </summary>
+    [Fact]
+    public void PlantedDebugWriteLineInFirmwareIsReportedWithFileAndLine()
+    {
+        const string debug = "using System.Diagnostics;\n\nnamespace Planted;\n\npublic static class Report\n{\n    public static void Print(string line) => Debug.WriteLine(line);\n}\n";
+        using var temp = new TempRepo();
+        temp.WriteProject("firmware/Planted", "Planted.cs", debug, "mscorlib");
+        temp.WriteProject("tests/PlantedTests", "Planted.cs", debug, "mscorlib");
+
+        Violation found = Assert.Single(SubsetGate.CheckRepository(temp.Root, s_allow));
+
+        Assert.Equal("firmware/Planted/Planted.cs", found.Path);
+        Assert.Equal(7, found.Line);
+        Assert.Contains("System.Diagnostics.Debug.WriteLine(string) is [Conditional(\"DEBUG\")]", found.Construct, StringComparison.Ordinal);
+
+        temp.Write("firmware/Planted/Planted.cs", debug.Replace("using System.Diagnostics;", "using System;", StringComparison.Ordinal).Replace("Debug.", "Console.", StringComparison.Ordinal));
+        Assert.Empty(SubsetGate.CheckRepository(temp.Root, s_allow));
+    }
+
+    /// <summary>Console.Write(string), WriteLine() and WriteLine(string) pass in both modes (mscorlib, not conditional).</summary>
+    [Theory]
+    [InlineData("Console.WriteLine(\"VMAP BEGIN\");")]
+    [InlineData("Console.WriteLine();")]
+    [InlineData("Console.Write(\"VMAP \" + _int);")]
+    public void ConsoleOutputPasses(string statement)
+    {
+        var context = new GateContext("firmware/App/App.nfproj", new[] { "mscorlib" }, true, SubsetGate.Api);
+        var file = new SourceFile("Out.cs", "using System;\nnamespace Out;\npublic class C\n{\n    private int _int;\n    public void M()\n    {\n        " + statement + "\n    }\n}\n");
+
+        var violations = SubsetGate.CheckSources(new[] { file }, Array.Empty<SourceFile>(), GateMode.Semantic, s_allow, context)
+            .Concat(SubsetGate.CheckSources(new[] { file }, Array.Empty<SourceFile>(), GateMode.Syntactic, s_allow, context)).ToList();
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    /// <summary>Which sources a project owns comes from its Compile items: a file no .nfproj compiles is not checked, one that two compile is checked against each.</summary>
+    [Fact]
+    public void SourcesBelongToTheProjectsThatCompileThem()
+    {
+        const string text = "namespace Shared;\npublic static class Text\n{\n    public static string Of(int n) => new System.Text.StringBuilder().Append(n).ToString();\n}\n";
+        using var temp = new TempRepo();
+        temp.WriteProject("firmware/WithText", "Own.cs", "namespace WithText;\npublic class Own { }\n", "mscorlib", "nanoFramework.System.Text");
+        temp.WriteProject("firmware/Plain", "Own.cs", "namespace Plain;\npublic class Own { }\n", "mscorlib");
+        temp.Write("firmware/Shared/Text.cs", text);
+        temp.Write("firmware/Stray/Stray.cs", text);
+        Assert.Empty(SubsetGate.CheckRepository(temp.Root, s_allow));
+
+        foreach (string project in new[] { "firmware/WithText/WithText.nfproj", "firmware/Plain/Plain.nfproj" })
+            temp.Replace(project, "<Compile Include=\"Own.cs\" />", "<Compile Include=\"Own.cs\" /><Compile Include=\"..\\Shared\\Text.cs\" />");
+        IReadOnlyList<Violation> violations = SubsetGate.CheckRepository(temp.Root, s_allow);
+
+        Assert.NotEmpty(violations);
+        Assert.All(violations, v => Assert.Equal("firmware/Shared/Text.cs", v.Path));
+        Assert.All(violations, v => Assert.Contains("firmware/Plain/Plain.nfproj does not reference it (missing package nanoFramework.System.Text)", v.Construct, StringComparison.Ordinal));
     }
 
     /// <summary>An ESP32 HAL and an on-device test class using only their libraries' allowed surface pass the by-name check.</summary>
@@ -304,6 +443,8 @@ public sealed class SubsetGateTests
     [InlineData("Monitor.TryEnter(this);", "System.Threading.Monitor.TryEnter")]
     [InlineData("Thread.MemoryBarrier();", "System.Threading.Thread.MemoryBarrier")]
     [InlineData("Console.ReadLine();", "Console.ReadLine is not on the nanoFramework allow-list")]
+    [InlineData("System.Diagnostics.Debug.WriteLine(\"x\");", "System.Diagnostics.Debug.WriteLine is [Conditional(\"DEBUG\")]")]
+    [InlineData("System.Action<int> a = null;", "generic type or method Action<int>")]
     [InlineData("var w = new Stopwatch();", "type Stopwatch is not on the nanoFramework allow-list")]
     [InlineData("string s = string.Join(\",\", new string[0]);", "System.String.Join")]
     [InlineData("int m = System.Math.Max(1, 2);", "System.Math.Max")]
@@ -334,6 +475,40 @@ public sealed class SubsetGateTests
         Assert.Equal(GateMode.Syntactic, SubsetGate.ModeOf(root, NfProject.Load(other)));
         Assert.Equal(GateMode.Semantic, SubsetGate.ModeOf(root, NfProject.Load(plain)));
         temp.Delete(recursive: true);
+    }
+
+    /// <summary>A temporary repository root for planted projects.</summary>
+    private sealed class TempRepo : IDisposable
+    {
+        public TempRepo() => Root = Directory.CreateTempSubdirectory("vmap-gate-").FullName;
+
+        public string Root { get; }
+
+        public void Write(string relativePath, string text)
+        {
+            string path = Path.Combine(Root, relativePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text);
+        }
+
+        public void Replace(string relativePath, string old, string replacement)
+        {
+            string path = Path.Combine(Root, relativePath);
+            string text = File.ReadAllText(path);
+            Assert.Contains(old, text, StringComparison.Ordinal);
+            File.WriteAllText(path, text.Replace(old, replacement, StringComparison.Ordinal));
+        }
+
+        /// <summary>Writes <c>folder/&lt;last part of folder&gt;.nfproj</c> compiling one file, with the given Reference items.</summary>
+        public void WriteProject(string folder, string fileName, string source, params string[] references)
+        {
+            string name = folder[(folder.LastIndexOf('/') + 1)..];
+            string refs = string.Concat(references.Select(r => "<Reference Include=\"" + r + "\"><HintPath>..\\..\\packages\\x\\lib\\" + r + ".dll</HintPath></Reference>"));
+            Write(folder + "/" + name + ".nfproj", "<Project><ItemGroup><Compile Include=\"" + fileName + "\" /></ItemGroup><ItemGroup>" + refs + "</ItemGroup></Project>");
+            Write(folder + "/" + fileName, source);
+        }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
     }
 
     private static string WriteProject(string root, string relativePath, string packageId)

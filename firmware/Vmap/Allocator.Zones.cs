@@ -53,20 +53,6 @@ public sealed partial class Allocator : IDrainable
     private int _zonePageCap;
     private int[] _refillBatch; // per class: areas one refill carves (RefillMaxPages, RefillMaxAreas)
 
-    // Cache-line spacers, allocated before each zone's objects and after the last, so that a
-    // zone's lock word shares no cache line with another zone or with what every core reads.
-    // A lock word lives in the header of its lock object, just before it, on the line of
-    // whatever was allocated last. Without the spacers that was the _zones array, read by
-    // every operation on every core, so each lock and unlock on core 0 took that line from
-    // the others. It was most of what 2 cores shared on the contention benchmark's loops
-    // (6 million operations, no-op MMU): line fills from outside the core went from 10.5 to
-    // 7.3 million with the spacers (3.2 million for two allocators that share nothing), and
-    // the time per operation from 140-156 ns to 84-96 ns (two allocators: 78-113 ns). The
-    // spacers are never read or written; the host CLR keeps objects in allocation order (its
-    // compacting GC slides them, never reorders).
-    private const int LineInts = 16; // 64 bytes: a line on x86 and ARMv8, two on the ESP32 and Cortex-M7
-    private int[][] _lineSpacers;
-
     // Cached areas detached per zone section while draining or decaying.
     private const int DrainChunk = 64;
 
@@ -112,30 +98,12 @@ public sealed partial class Allocator : IDrainable
         long spanShare = c.SpanPages / (2 * c.Cores);
         _zonePageCap = (int)(pageCap < spanShare ? pageCap : spanShare);
         _zones = new Zone[c.Cores];
-        _lineSpacers = new int[c.Cores + 1][];
         for (int i = 0; i < c.Cores; i++)
         {
-            _lineSpacers[i] = new int[LineInts];
             _zones[i] = new Zone(i, new object(), new CsMeter("zone " + i, tps, c.CsBudgetMicros), _pool, _classLimit, caps);
         }
-        _lineSpacers[c.Cores] = new int[LineInts];
     }
 
-    /// <summary>
-    /// True when zone <paramref name="z"/> carves its unaligned areas (cache refills, misses,
-    /// sizes beyond the classes) from the top of the span, highest fit first: the zones of odd
-    /// cores do, those of even cores take the lowest fit. Nearly every allocation is a cache
-    /// hit, so a zone cycles through the areas it carved when its cache was first filled; with
-    /// every zone at the lowest fit, two cores' areas sat side by side, interleaved run by run,
-    /// and every map, unmap and busy-list write of one core took cache lines (page-table words,
-    /// boundary tags, records) from the other. Carving from both ends keeps a pair of cores
-    /// apart, and the free space stays one block in the middle, as large as with lowest fit
-    /// alone. An aligned request keeps the lowest fit, and so do replays (one core: zone 0).
-    /// On the contention benchmark's loops (2 cores, shadow MMU) the page-table words one
-    /// core's map or unmap found last written by the other went from 0.28 per call to none,
-    /// and the best time of 11 per operation from 92-98 ns to 80-89 ns (one core: 77-82 ns).
-    /// </summary>
-    private static bool CarvesFromTop(Zone z) => (z.Index & 1) == 1;
 
     // ---- the cache: building blocks (caller holds the zone lock) --------------------------
 
@@ -259,7 +227,7 @@ public sealed partial class Allocator : IDrainable
             lock (_treeLock)
             {
                 long t0 = _clock.Ticks;
-                s = CarveLocked(reserve, alignPages, core, CarvesFromTop(z), ref from, out int area, out page);
+                s = CarveLocked(reserve, alignPages, core, ref from, out int area, out page);
                 if (s == Status.Ok)
                 {
                     // None when space is scarce: a cache must not hoard the last free pages other
@@ -289,7 +257,7 @@ public sealed partial class Allocator : IDrainable
 
     /// <summary>
     /// Caches <paramref name="count"/> areas of <paramref name="reserve"/> pages (guard
-    /// included) carved as ONE run, unaligned (see <see cref="CarvesFromTop"/>), and split
+    /// included) carved as ONE run, unaligned at the lowest fit, and split
     /// into records: the free tree changes once per refill instead of once per area, and the
     /// areas are adjacent (handed out in address order, their records and boundary tags close
     /// together). Returns false when no block holds the run: the refill is skipped. Caller
@@ -297,16 +265,16 @@ public sealed partial class Allocator : IDrainable
     /// </summary>
     private bool CarveRunLocked(Zone z, int reserve, int count, int core)
     {
-        // Unaligned from the zone's end of the span (the lowest or highest fit): a full or
-        // edge fit, never a split that would need the preload slot.
+        // Unaligned at the lowest fit: a full or left-edge fit, never a split that would need
+        // the preload slot.
         int from = 0; // unaligned: the search is one step
-        if (CarveLocked(reserve * count, 1, core, CarvesFromTop(z), ref from, out int run, out int at) != Status.Ok) return false;
+        if (CarveLocked(reserve * count, 1, core, ref from, out int run, out int at) != Status.Ok) return false;
         // Split from the top down, so the run's own record ends as the lowest area, pushed
         // last, and the cache hands the run out from its start.
         int i = count - 1;
         for (; i > 0; i--)
         {
-            int a = _pool.TakeLocked(core);
+            int a = _pool.TakeLocked();
             if (a == Nil) break; // only with injected faults: the caller saw enough records
             _pool.Start[a] = at + i * reserve;
             _pool.Size[a] = reserve;

@@ -43,7 +43,6 @@ public sealed partial class Allocator
     private readonly ICores _cores;   // the board's parts, read once: no property call per operation
     private readonly IMmu _mmu;
     private readonly object _treeLock;
-    private readonly int[] _treeLockSpacer; // never touched: see the constructor
 
     // Set once by Start, read-only afterwards.
     private VmapConfig _config;
@@ -84,10 +83,6 @@ public sealed partial class Allocator
         _clock = board.Clock;
         _cores = board.Cores;
         _mmu = board.Mmu;
-        // The free-tree lock's word, in its object's header, would otherwise share a cache line
-        // with this object's last fields, which every operation on every core reads; the fit
-        // counters written under the lock follow it (see _lineSpacers).
-        _treeLockSpacer = new int[LineInts];
         _treeLock = new object();
         _fits = new int[4];
     }
@@ -132,7 +127,7 @@ public sealed partial class Allocator
         _purgeChunk = c.PurgeChunk;
 
         long tps = _clock.TicksPerSecond;
-        _pool = new AreaPool(c.MaxAreas, c.Zones ? c.Cores : 1);
+        _pool = new AreaPool(c.MaxAreas);
         _free = new FreeSpace(_pool, _spanPages);
         _treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
         _preload = new int[c.Cores];
@@ -292,7 +287,7 @@ public sealed partial class Allocator
             lock (_treeLock)
             {
                 long t0 = _clock.Ticks;
-                s = CarveLocked(pages + _guard, alignPages, core, false, ref from, out int area, out page);
+                s = CarveLocked(pages + _guard, alignPages, core, ref from, out int area, out page);
                 if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
                 _treeCs.Record(_clock.Ticks - t0);
             }
@@ -309,7 +304,7 @@ public sealed partial class Allocator
             long t0 = _clock.Ticks;
             if (_preload[core] == Nil)
             {
-                _preload[core] = _pool.TakeLocked(core);
+                _preload[core] = _pool.TakeLocked();
                 if (_preload[core] != Nil) _preloadRefills++;
             }
             _treeCs.Record(_clock.Ticks - t0);
@@ -327,13 +322,8 @@ public sealed partial class Allocator
     /// caller's next section goes on; otherwise <paramref name="from"/> is -1 and the result
     /// is final.
     /// </para>
-    /// <para>
-    /// With <paramref name="fromTop"/> (a zone of an odd core, see
-    /// <see cref="CarvesFromTop"/>), an unaligned request takes the highest fit instead, from
-    /// its top end, in one step; an aligned one still takes the lowest.
-    /// </para>
     /// </summary>
-    private Status CarveLocked(int reserve, int alignPages, int core, bool fromTop, ref int from, out int area, out int start)
+    private Status CarveLocked(int reserve, int alignPages, int core, ref int from, out int area, out int start)
     {
         area = Nil;
         start = -1;
@@ -342,31 +332,17 @@ public sealed partial class Allocator
             from = -1;
             return Status.NoSpace;
         }
-        int block;
-        int at;
-        if (fromTop && alignPages == 1)
-        {
-            // One step, O(log n): the highest fit, carved from its top end (a full or
-            // right-edge fit, so it never needs the preload slot).
-            from = -1;
-            block = _free.FindHighestFit(reserve);
-            if (block == Nil) return Status.NoSpace;
-            at = _pool.Start[block] + _pool.Size[block] - reserve;
-        }
-        else
-        {
-            int alignOffset = _spanPageLow & (alignPages - 1);
-            block = _free.FindLowestFit(reserve, alignPages, alignOffset, from, out from);
-            if (block == Nil) return Status.NoSpace;
-            at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
-        }
+        int alignOffset = _spanPageLow & (alignPages - 1);
+        int block = _free.FindLowestFit(reserve, alignPages, alignOffset, from, out from);
+        if (block == Nil) return Status.NoSpace;
+        int at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
         FitType fit = _free.Classify(block, at, reserve);
 
         int record = block; // a full fit turns the free block's own record into the area
         int spare = Nil;
         if (fit != FitType.Full)
         {
-            record = _pool.TakeLocked(core);
+            record = _pool.TakeLocked();
             if (record == Nil) return Status.NoRecords;
         }
         if (fit == FitType.NoEdge)
@@ -384,7 +360,7 @@ public sealed partial class Allocator
             else
             {
                 _preloadMisses++;
-                spare = _pool.TakeLocked(core);
+                spare = _pool.TakeLocked();
                 if (spare == Nil)
                 {
                     _pool.GiveLocked(record);

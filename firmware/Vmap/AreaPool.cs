@@ -46,23 +46,11 @@ internal sealed class AreaPool
     public readonly int[] Prev;
     public readonly int[] Next;
 
-    // One free list per home: the handles are split into <homes> equal ranges, and a record
-    // always goes back to the list of the range it belongs to. With zones, core k takes its
-    // records from home k, so the records one core uses sit together in every array and two
-    // cores do not write to the same cache lines (in the 8 parallel arrays, 16 records share
-    // a line: interleaved handles would make every record write of one core invalidate lines
-    // the other core is using). A take from an empty home borrows from the next non-empty one.
-    private readonly int[] _heads;
-    private readonly int _rangeSize;
+    private int _head;      // the pooled records, linked through Next
     private int _available;
 
-    /// <summary>Allocates every record the allocator will ever use: handles 1..capacity, in one home.</summary>
-    public AreaPool(int capacity) : this(capacity, 1)
-    {
-    }
-
-    /// <summary>Allocates every record the allocator will ever use: handles 1..capacity, split into <paramref name="homes"/> ranges.</summary>
-    public AreaPool(int capacity, int homes)
+    /// <summary>Allocates every record the allocator will ever use: handles 1..capacity, pooled in ascending order.</summary>
+    public AreaPool(int capacity)
     {
         int n = capacity + 1;
         Start = HeapLimits.NewInts(n);
@@ -74,15 +62,10 @@ internal sealed class AreaPool
         Prev = HeapLimits.NewInts(n);
         Next = HeapLimits.NewInts(n);
         ParentColor[Nil] = 1; // nil is black
-        if (homes < 1) homes = 1;
-        if (homes > capacity) homes = capacity;
-        _heads = new int[homes];
-        _rangeSize = (capacity + homes - 1) / homes;
         for (int i = capacity; i >= 1; i--)
         {
-            int home = (i - 1) / _rangeSize;
-            Next[i] = _heads[home];
-            _heads[home] = i;
+            Next[i] = _head;
+            _head = i;
         }
         _available = capacity;
         Capacity = capacity;
@@ -118,11 +101,8 @@ internal sealed class AreaPool
         _dryFor = takes;
     }
 
-    /// <summary>Takes a record (from home 0 first), or returns <see cref="Nil"/> when the pool is empty. Caller holds the free-tree lock.</summary>
-    public int TakeLocked() => TakeLocked(0);
-
-    /// <summary>Takes a record from <paramref name="home"/>, else from the next home that has one; <see cref="Nil"/> when the pool is empty. Caller holds the free-tree lock.</summary>
-    public int TakeLocked(int home)
+    /// <summary>Takes a record, or returns <see cref="Nil"/> when the pool is empty. Caller holds the free-tree lock.</summary>
+    public int TakeLocked()
     {
         if (_dryAfter >= 0)
         {
@@ -142,10 +122,8 @@ internal sealed class AreaPool
             }
         }
         if (_available == 0) return Nil;
-        if (home >= _heads.Length) home %= _heads.Length;
-        while (_heads[home] == Nil) home = home + 1 < _heads.Length ? home + 1 : 0;
-        int h = _heads[home];
-        _heads[home] = Next[h];
+        int h = _head;
+        _head = Next[h];
         _available--;
         ParentColor[h] = 0;
         return h;
@@ -154,10 +132,9 @@ internal sealed class AreaPool
     /// <summary>Returns a record to the pool. Caller holds the free-tree lock.</summary>
     public void GiveLocked(int h)
     {
-        int home = (h - 1) / _rangeSize;
-        Next[h] = _heads[home];
+        Next[h] = _head;
         ParentColor[h] = 0;
-        _heads[home] = h;
+        _head = h;
         _available++;
     }
 
@@ -165,13 +142,10 @@ internal sealed class AreaPool
     public int MarkPooled(bool[] seen)
     {
         int count = 0;
-        for (int home = 0; home < _heads.Length; home++)
+        for (int h = _head; h != Nil && count <= Capacity; h = Next[h])
         {
-            for (int h = _heads[home]; h != Nil && count <= Capacity; h = Next[h])
-            {
-                seen[h] = true;
-                count++;
-            }
+            seen[h] = true;
+            count++;
         }
         return count;
     }

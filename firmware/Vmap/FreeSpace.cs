@@ -194,30 +194,6 @@ internal sealed class FreeSpace
         }
     }
 
-    /// <summary>
-    /// The highest-address free block that can hold <paramref name="pages"/> pages (unaligned),
-    /// or nil: the mirror of the lowest fit, for the zones that carve from the top of the span
-    /// (see <c>Allocator.CarvesFromTop</c>). One descent, O(log n): the rightmost subtree that
-    /// is big enough, else the node itself, else its left subtree (which then must be).
-    /// </summary>
-    public int FindHighestFit(int pages)
-    {
-        AreaTree tree = Tree;
-        int n = tree.Root;
-        if (tree.SubtreeMax(n) < pages) return Nil;
-        while (true)
-        {
-            int r = _right[n];
-            if (tree.SubtreeMax(r) >= pages)
-            {
-                n = r;
-                continue;
-            }
-            if (_size[n] >= pages) return n;
-            n = _left[n];
-        }
-    }
-
     /// <summary>Classifies how [start, start + pages) sits in <paramref name="block"/> (Linux classify_va_fit_type).</summary>
     public FitType Classify(int block, int start, int pages)
     {

@@ -46,23 +46,23 @@ public sealed class ZoneTests
     }
 
     [Fact]
-    public void Two_cores_carve_from_opposite_ends_of_the_span_and_the_free_space_stays_one_block()
+    public void Two_cores_carve_at_the_lowest_fit_and_the_free_space_stays_one_block()
     {
         var rig = ZoneRig(cores: 2, spanPages: 4096, guard: 1, classLimit: 16);
         Assert.Equal(0, rig.Alloc(2));               // core 0: the lowest fit, then its refill run above
         int cached0 = rig.Stats().CachedAreas;
         rig.Sim.Cores.Bind(1);
-        Assert.Equal(4096 - 3, rig.Alloc(2));        // core 1: the highest fit (2 pages and a guard)...
+        Assert.Equal(3 + 3 * cached0, rig.Alloc(2)); // core 1: the lowest fit above core 0's run...
         int cached1 = rig.Stats().CachedAreas - cached0;
         Assert.True(cached0 > 0 && cached1 > 0, "a miss refilled no cache");
-        int big = rig.Alloc(40);                     // ...its refill run below it, then a size beyond the classes
-        Assert.Equal(4096 - 3 - 3 * cached1 - 41, big);
+        int big = rig.Alloc(40);                     // ...its refill run above it, then a size beyond the classes
+        Assert.Equal(6 + 3 * (cached0 + cached1), big);
         Stats s = rig.Stats();
-        Assert.Equal(big - (3 + 3 * cached0), s.FreePages);
-        Assert.Equal(s.FreePages, s.LargestFreeBlock); // one block between the two ends
-        int aligned = rig.Alloc(4, align: 64);      // an aligned request keeps the lowest fit
+        Assert.Equal(4096 - big - 41, s.FreePages);
+        Assert.Equal(s.FreePages, s.LargestFreeBlock); // one block above everything carved
+        int aligned = rig.Alloc(4, align: 64);
         Assert.Equal(0, aligned % 64);
-        Assert.True(aligned < 2048, $"an aligned area on core 1 went to page {aligned}, not to the lowest fit");
+        Assert.Equal((big + 41 + 63) / 64 * 64, aligned);
         rig.Sim.Cores.Bind(0);
         rig.Check();
     }

@@ -45,7 +45,8 @@ public sealed class LazyPurgeTests(Xunit.Abstractions.ITestOutputHelper output)
                 rig.Sim.Cores.Bind(i % 2); // zones: alternate the allocating core
                 Status got = rig.A.AllocPages(pages, align, i, out int p);
                 rig.Sim.Cores.Bind(0);
-                Assert.True((fit >= 0 ? Status.Ok : Status.NoSpace) == got, $"op {i}: alloc {pages}p align {align}: {got}, but the first hole that fits starts at page {fit}");
+                Status expected = fit >= 0 ? Status.Ok : Status.NoSpace;
+                Assert.True(expected == got, $"op {i}: alloc {pages}p align {align}: {got}, expected {expected} (first hole that fits: page {fit})");
                 if (got == Status.Ok) live.Add((p, reserve));
                 else
                 {

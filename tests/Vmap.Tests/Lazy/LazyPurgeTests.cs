@@ -4,7 +4,7 @@ using Vmap.Hal.Sim;
 namespace Vmap.Tests.Lazy;
 
 /// <summary>Regime: lazy freeing, purges and their accounting, on one and on several threads.</summary>
-public sealed class LazyPurgeTests
+public sealed class LazyPurgeTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(0, false)]
@@ -20,24 +20,43 @@ public sealed class LazyPurgeTests
     {
         var rig = new Rig(Rig.Small(spanPages: 4096, guard: 1, lazyMaxPages: lazyMax, cores: 2, zones: zones));
         var rnd = new Random(lazyMax);
-        var live = new List<int>();
-        int freed = 0;
+        var live = new List<(int Page, int Reserve)>();
+        int freed = 0, noSpace = 0;
         for (int i = 0; i < 5000; i++)
         {
             if (live.Count > 0 && rnd.Next(2) == 0)
             {
                 int k = rnd.Next(live.Count);
-                rig.Free(live[k]);
+                rig.Free(live[k].Page);
                 live.RemoveAt(k);
                 freed++;
             }
             else
             {
+                int pages = rnd.Next(1, 65), align = 1 << rnd.Next(0, 4);
+                int reserve = pages + rig.Config.GuardPages;
+                // Everything outside the live areas is free, lazy or cached, and an allocation
+                // purges and drains before it fails: it must succeed exactly when a hole of the
+                // span without the live areas fits it. The pool (4096 records) outlasts the
+                // span, so the only failure is NoSpace.
+                var holes = new Core.RefModel(4096, (long)(rig.Config.SpanStart / 4096));
+                foreach (var (page, size) in live) holes.Take(page, size);
+                int fit = holes.LowestFit(reserve, align);
                 rig.Sim.Cores.Bind(i % 2); // zones: alternate the allocating core
-                if (rig.A.AllocPages(rnd.Next(1, 65), 1 << rnd.Next(0, 4), i, out int p) == Status.Ok) live.Add(p);
+                Status got = rig.A.AllocPages(pages, align, i, out int p);
                 rig.Sim.Cores.Bind(0);
+                Status expected = fit >= 0 ? Status.Ok : Status.NoSpace;
+                Assert.True(expected == got, $"op {i}: alloc {pages}p align {align}: {got}, expected {expected} (first hole that fits: page {fit})");
+                if (got == Status.Ok) live.Add((p, reserve));
+                else
+                {
+                    noSpace++;
+                    Stats st = rig.Stats();
+                    Assert.True(st.LazyPages == 0 && st.CachedAreas == 0, $"op {i}: NoSpace with {st.LazyPages} lazy pages and {st.CachedAreas} cached areas left");
+                }
             }
         }
+        output.WriteLine($"{noSpace} allocations found no space");
         rig.A.Purge();
         rig.A.DrainCaches();
         rig.Check();

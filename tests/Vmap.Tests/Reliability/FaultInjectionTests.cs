@@ -114,26 +114,50 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     [MemberData(nameof(Modes))]
     public void A_flush_that_throws_keeps_the_backlog_whole_for_the_next_purge(string mode)
     {
+        int totalFailed = 0;
         for (int point = 0; point < 40; point++)
         {
             var h = new Harness(mode, 100 + point);
-            int failing = 0;
+            int failing = 0, armed = 0;
             h.Sim.Mmu.FlushFault = (_, _) => failing > 0 && failing-- > 0 ? new IOException("injected: flush failed") : null;
             int flushFailed = 0;
+            var st = new Stats();
             for (int i = 0; i < 400; i++)
             {
-                if (i == 5 * point) failing = h.Rnd.Next(1, 6);
+                if (i == 5 * point) failing = armed = h.Rnd.Next(1, 6);
+                string ctx = $"seed {point} op {i}";
+                h.A.GetStats(st);
+                int lazyBefore = st.LazyPages, failuresBefore = st.FlushFailures;
+                long flushesBefore = h.Sim.Mmu.Flushes;
                 Status s = h.Step();
                 if (s == Status.FlushFailed) flushFailed++;
-                Assert.True(s is Status.Ok or Status.NoSpace or Status.NoRecords or Status.FlushFailed, $"seed {point} op {i}: {s}");
+                Assert.True(s is Status.Ok or Status.NoSpace or Status.NoRecords or Status.FlushFailed, $"{ctx}: {s}");
+                h.A.GetStats(st);
+                // A failed flush hands nothing back: every page unmapped and not flushed since
+                // is still lazy (with zone purges, a zone's flush may also cover another zone's
+                // lazy pages, so those can be lazy without being stale).
+                int stale = h.Sim.Mmu.StalePages();
+                if (mode == "zone-purges") Assert.True(stale <= st.LazyPages, $"{ctx}: {stale} stale pages, only {st.LazyPages} lazy");
+                else Assert.True(stale == st.LazyPages, $"{ctx}: {stale} stale pages, {st.LazyPages} lazy");
+                if (st.FlushFailures > failuresBefore && h.Sim.Mmu.Flushes == flushesBefore)
+                    Assert.True(st.LazyPages >= lazyBefore, $"{ctx}: only failed flushes, yet the backlog went from {lazyBefore} to {st.LazyPages} pages");
                 if (i % 25 == 0) Assert.Null(h.A.Validate());
             }
-            var st = new Stats();
             h.A.GetStats(st);
-            Assert.True(failing == 0 || st.FlushFailures == 0, "flush faults left over but none happened");
+            // Every injected fault fired, each failed one purge and was counted once; the
+            // allocator counted only the flushes that succeeded, and as many FlushFailed
+            // results as the callers saw (an allocation whose retry flushed successfully
+            // after a failure returns Ok, so there are at most as many as failed flushes).
+            Assert.True(failing == 0, $"seed {point}: {failing} of {armed} flush faults never fired");
+            Assert.True(armed == st.FlushFailures, $"seed {point}: {armed} faults injected, {st.FlushFailures} flush failures counted");
+            Assert.True(h.Sim.Mmu.Flushes == st.Flushes, $"seed {point}: the MMU flushed {h.Sim.Mmu.Flushes} times, the allocator counted {st.Flushes}");
+            Assert.True(flushFailed == st.FailFlush, $"seed {point}: callers saw {flushFailed} FlushFailed, the allocator counted {st.FailFlush}");
+            Assert.True(flushFailed <= armed, $"seed {point}: {flushFailed} FlushFailed results from {armed} failed flushes");
+            totalFailed += flushFailed;
             h.FreeAllAndCheckOneBlock($"seed {point}");
-            _ = flushFailed;
         }
+        output.WriteLine($"{totalFailed} allocations returned FlushFailed");
+        Assert.True(totalFailed > 0, "no allocation saw every purge fail: the FlushFailed result went untested");
     }
 
     [Fact]

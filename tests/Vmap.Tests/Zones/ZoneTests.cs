@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Vmap.Tests.Zones;
 
 /// <summary>Regime: core zones on: the cache fast path, refills, cross-core frees, decay, drains and the drain mask.</summary>
-public sealed class ZoneTests
+public sealed class ZoneTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static Rig ZoneRig(int cores = 4, int spanPages = 4096, int guard = 1, int lazyMax = 64, int classLimit = 16, int maxAreas = 8192, bool zonePurges = false)
     {
@@ -434,6 +434,9 @@ public sealed class ZoneTests
         // by side with the others and with global purges); invariants checked at quiescent points.
         var rig = ZoneRig(cores: cores, spanPages: 8192, guard: guard, lazyMax: 256, classLimit: 16, zonePurges: zonePurges);
         var shared = new ConcurrentQueue<int>();
+        var reserves = new ConcurrentDictionary<int, int>(); // live area: first page -> pages with guard
+        var wrong = new ConcurrentQueue<string>(); // collected: an assert on a worker thread would take the test host down
+        int noSpace = 0;
         for (int phase = 0; phase < 4; phase++)
         {
             var threads = Enumerable.Range(0, cores).Select(core => new Thread(() =>
@@ -447,11 +450,30 @@ public sealed class ZoneTests
                     {
                         int pages = rnd.Next(100) < 80 ? rnd.Next(1, 17) : rnd.Next(17, 129);
                         int align = rnd.Next(100) < 20 ? 1 << rnd.Next(1, 5) : 1;
-                        if (rig.A.AllocPages(pages, align, core, out int p) == Status.Ok) shared.Enqueue(p);
+                        // Records (8192) outlast the span and the simulated board answers every
+                        // drain: the only way to fail is a span too full for the request.
+                        // With one thread nothing moves meanwhile, and the status is exact: Ok
+                        // when a hole outside the live areas fits (the allocation purges and
+                        // drains before it fails), NoSpace when none does.
+                        int fit = cores == 1 ? HoleFit(reserves, spanPages: 8192, pages + guard, align) : 0;
+                        Status got = rig.A.AllocPages(pages, align, core, out int p);
+                        if (got == Status.Ok)
+                        {
+                            reserves[p] = pages + guard;
+                            shared.Enqueue(p);
+                        }
+                        else if (got == Status.NoSpace) Interlocked.Increment(ref noSpace);
+                        else wrong.Enqueue($"phase {phase} core {core} op {i}: alloc {pages}p align {align}: {got}");
+                        if (cores == 1 && fit < 0 != (got != Status.Ok)) wrong.Enqueue($"phase {phase} op {i}: alloc {pages}p align {align}: {got}, but the first hole that fits is at page {fit}");
                     }
                     else if (r < 98)
                     {
-                        if (shared.TryDequeue(out int p)) Assert.Equal(Status.Ok, rig.A.FreePages(p));
+                        if (shared.TryDequeue(out int p))
+                        {
+                            reserves.TryRemove(p, out _);
+                            Status freed = rig.A.FreePages(p);
+                            if (freed != Status.Ok) wrong.Enqueue($"phase {phase} core {core} op {i}: free of page {p}: {freed}");
+                        }
                     }
                     else if (r == 98) rig.A.Purge();
                     else rig.A.DrainCaches();
@@ -459,6 +481,7 @@ public sealed class ZoneTests
             })).ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
+            Assert.True(wrong.IsEmpty, string.Join("\n", wrong.Take(10)));
             rig.Check($"after phase {phase}");
             rig.A.Purge();
             Stats s = rig.Stats();
@@ -474,5 +497,16 @@ public sealed class ZoneTests
         Assert.Equal(1, end.FreeBlocks);
         Assert.Equal(0, rig.Sim.Mmu.MappedPages);
         Assert.Equal(0, rig.Sim.Mmu.StalePages());
+        // The allocator counted the same refusals the threads saw, and no other kind.
+        Assert.Equal((noSpace, 0, 0, 0), (end.FailNoSpace, end.FailNoRecords, end.FailDrainTimeout, end.FailFlush));
+        output.WriteLine($"{noSpace} allocations found no space");
+    }
+
+    /// <summary>Where the lowest hole of the span outside <paramref name="live"/> fits the request starts, or -1.</summary>
+    private static int HoleFit(ConcurrentDictionary<int, int> live, int spanPages, int reserve, int align)
+    {
+        var holes = new Core.RefModel(spanPages, 0x4000_0000 / 4096);
+        foreach (var (page, size) in live) holes.Take(page, size);
+        return holes.LowestFit(reserve, align);
     }
 }

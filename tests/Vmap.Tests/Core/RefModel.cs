@@ -1,8 +1,8 @@
 namespace Vmap.Tests.Core;
 
 /// <summary>
-/// The reference the tree search is checked against: lowest-address first fit (or, for the
-/// zones that carve from the top, highest) by a linear scan over a sorted list of free blocks,
+/// The reference the tree search is checked against: lowest-address first fit by a linear
+/// scan over a sorted list of free blocks,
 /// with lazily freed ranges held apart until a purge.
 /// </summary>
 public sealed class RefModel
@@ -30,20 +30,6 @@ public sealed class RefModel
         {
             long aligned = start + ((align - ((start + offset) & (align - 1))) & (align - 1));
             if (aligned + reserve <= (long)start + size) return (int)aligned;
-        }
-        return -1;
-    }
-
-    /// <summary>
-    /// Where the highest fit of <paramref name="reserve"/> pages (unaligned) starts: the top end
-    /// of the highest block that holds it, or -1 when none does (the zones of odd cores).
-    /// </summary>
-    public int HighestFit(int reserve)
-    {
-        for (int i = _free.Count - 1; i >= 0; i--)
-        {
-            var (start, size) = _free[i];
-            if (size >= reserve) return start + size - reserve;
         }
         return -1;
     }

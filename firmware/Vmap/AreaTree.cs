@@ -159,53 +159,6 @@ internal sealed class AreaTree
         return Nil;
     }
 
-    /// <summary>The node with the greatest Start not above <paramref name="key"/>, or nil.</summary>
-    public int Floor(int key)
-    {
-        int n = Root;
-        int best = Nil;
-        while (n != Nil)
-        {
-            if (_start[n] <= key)
-            {
-                best = n;
-                n = _right[n];
-            }
-            else
-            {
-                n = _left[n];
-            }
-        }
-        return best;
-    }
-
-    /// <summary>The node with the lowest Start, or nil.</summary>
-    public int First()
-    {
-        int n = Root;
-        if (n == Nil) return Nil;
-        while (_left[n] != Nil) n = _left[n];
-        return n;
-    }
-
-    /// <summary>The in-order successor of <paramref name="n"/>, or nil.</summary>
-    public int NextOf(int n)
-    {
-        int r = _right[n];
-        if (r != Nil)
-        {
-            while (_left[r] != Nil) r = _left[r];
-            return r;
-        }
-        int p = ParentOf(n);
-        while (p != Nil && _right[p] == n)
-        {
-            n = p;
-            p = ParentOf(p);
-        }
-        return p;
-    }
-
     // ---- insertion ------------------------------------------------------------------------------
 
     /// <summary>Links <paramref name="n"/> (Start and Size set, key not present) into the tree.</summary>

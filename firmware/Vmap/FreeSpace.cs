@@ -74,12 +74,6 @@ internal sealed class FreeSpace
     /// <summary>The largest free block in pages.</summary>
     public int LargestBlock => Tree.SubtreeMax(Tree.Root);
 
-    /// <summary>The lowest free block, or nil (the head of the address-ordered list).</summary>
-    public int First => Tree.First();
-
-    /// <summary>The next free block above <paramref name="block"/>, or nil.</summary>
-    public int NextBlock(int block) => _next[block];
-
     // ---- search ------------------------------------------------------------------------------
 
     /// <summary>

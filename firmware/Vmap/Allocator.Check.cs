@@ -77,6 +77,8 @@ public sealed partial class Allocator
         s.FailDrainTimeout = _failDrainTimeout;
         s.FailFlush = _failFlush;
         s.FlushFailures = _flushFailures;
+        s.FailMap = _failMap;
+        s.FailUnmap = _failUnmap;
         s.InjectedPoolFaults = _pool.InjectedFaults;
         s.LazyPages = LazyPages;
         s.LazyMaxPages = _lazyMaxPages;

@@ -326,11 +326,7 @@ public sealed partial class Allocator
 
         // 1. A flush that fails leaves the translations possibly cached: nothing may be handed
         //    back. The whole batch returns to the lazy lists, unchanged, for the next purge.
-        try
-        {
-            _mmu.FlushTlb(low, high - low);
-        }
-        catch (System.Exception)
+        if (!_mmu.FlushTlb(low, high - low))
         {
             Requeue(list);
             Interlocked.Increment(ref _flushFailures);

@@ -424,19 +424,15 @@ public sealed partial class Allocator : IDrainable
             _drainRequestsSaved += _zones.Length - 1 - asked;
             _drainCs.Record(_clock.Ticks - t0);
         }
-        try
+        // Nothing here throws, so the gate needs no try/finally: a core that does not answer is
+        // WaitAll's false, and a drain makes no MMU call (cached areas are unmapped and flushed).
+        if ((mask & (1 << self)) != 0) DrainCore(self);
+        if (others != 0)
         {
-            if ((mask & (1 << self)) != 0) DrainCore(self);
-            if (others != 0)
-            {
-                _board.Drain.Send(others, this);
-                timedOut = !_board.Drain.WaitAll(_config.DrainTimeoutMs);
-            }
+            _board.Drain.Send(others, this);
+            timedOut = !_board.Drain.WaitAll(_config.DrainTimeoutMs);
         }
-        finally
-        {
-            _drainGate.Exit();
-        }
+        _drainGate.Exit();
         return mask != 0;
     }
 

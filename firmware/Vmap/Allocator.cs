@@ -74,6 +74,8 @@ public sealed partial class Allocator
     private int _failNotAnArea;
     private int _failDrainTimeout;
     private int _failFlush;
+    private int _failMap;
+    private int _failUnmap;
 
     /// <summary>Creates an allocator on <paramref name="board"/>; call <see cref="Start"/> before use.</summary>
     public Allocator(Board board)
@@ -155,7 +157,8 @@ public sealed partial class Allocator
     /// Reserves and maps <paramref name="size"/> bytes (rounded up to pages) at an address that
     /// is a multiple of <paramref name="align"/> (a power of two; below a page means a page).
     /// <paramref name="tag"/> is the caller's mark in the vmallocinfo listing. On failure
-    /// <paramref name="address"/> is 0 and nothing changed.
+    /// <paramref name="address"/> is 0 and nothing is allocated (after <see cref="Status.MapFailed"/>
+    /// the range waits, unmapped, on a lazy list for the next purge).
     /// </summary>
     public Status Alloc(ulong size, ulong align, int tag, out ulong address)
     {
@@ -173,7 +176,7 @@ public sealed partial class Allocator
     /// <summary>
     /// Page-level allocation: <paramref name="pages"/> pages starting on a page number that is
     /// a multiple of <paramref name="alignPages"/> in absolute terms. <paramref name="page"/> is
-    /// relative to the span. On failure it is -1 and nothing changed.
+    /// relative to the span. On failure it is -1 and nothing is allocated.
     /// <list type="number">
     /// <item>Take a cached area of this core's zone, or carve from the free tree (refilling
     /// the zone's cache on the way).</item>
@@ -181,7 +184,8 @@ public sealed partial class Allocator
     /// zone's own purge included) and retry, again while space keeps coming back.</item>
     /// <item>Still none, with zones: drain the cores in the drain mask and retry once.</item>
     /// <item>Fail with the reason: a drain that timed out, a failed flush, no records or no space.</item>
-    /// <item>Map the range, outside every lock.</item>
+    /// <item>Map the range, outside every lock; a failed map hands it back and returns
+    /// <see cref="Status.MapFailed"/>.</item>
     /// </list>
     /// </summary>
     public Status AllocPages(int pages, int alignPages, int tag, out int page)
@@ -237,20 +241,16 @@ public sealed partial class Allocator
             return s;
         }
 
-        // 5. A map that fails leaves the range reserved but unusable: hand it back (as a lazy
-        //    area: the flush before its reuse is harmless) and let the caller see the failure.
-        try
-        {
-            _mmu.Map(page, pages);
-        }
-        catch (System.Exception)
-        {
-            Zone z;
-            int area = UnlinkBusy(page, out z);
-            if (area != Nil) QueueLazy(z, area, pages); // ends the transit UnlinkBusy began
-            throw;
-        }
-        return Status.Ok;
+        // 5. Map, outside every lock. A map that fails installs nothing and leaves the range
+        //    reserved but unusable: hand it back (as a lazy area: the flush before its reuse is
+        //    harmless) and report the failure.
+        if (_mmu.Map(page, pages)) return Status.Ok;
+        Zone z;
+        int area = UnlinkBusy(page, out z);
+        if (area != Nil) QueueLazy(z, area, pages); // ends the transit UnlinkBusy began
+        Interlocked.Increment(ref _failMap);
+        page = -1;
+        return Status.MapFailed;
     }
 
     /// <summary>
@@ -397,7 +397,8 @@ public sealed partial class Allocator
     /// <summary>
     /// Frees the area that starts at <paramref name="address"/>: unmaps it at once and queues
     /// it for the next purge (Linux vfree: free_vmap_area_noflush). An address that is not the
-    /// start of a live area returns <see cref="Status.NotAnArea"/> and changes nothing.
+    /// start of a live area returns <see cref="Status.NotAnArea"/> and changes nothing; a failed
+    /// unmap returns <see cref="Status.UnmapFailed"/> and leaves the area allocated.
     /// </summary>
     public Status Free(ulong address)
     {
@@ -423,16 +424,13 @@ public sealed partial class Allocator
             return Status.NotAnArea;
         }
         int pages = _pool.Size[area] - _guard;
-        try
+        if (!_mmu.Unmap(page, pages))
         {
-            _mmu.Unmap(page, pages);
-        }
-        catch (System.Exception)
-        {
-            // The translations may still be live: the area stays allocated, the free failed.
+            // The translations are still live: the area stays allocated, the free failed.
             RelinkBusy(z, area);
             Interlocked.Decrement(ref z.InTransit);
-            throw;
+            Interlocked.Increment(ref _failUnmap);
+            return Status.UnmapFailed;
         }
         // From UnlinkBusy until here the area was in no structure (in transit); an allocation
         // that runs out of space waits for it in PurgeAndWait.

@@ -20,6 +20,10 @@ public sealed class Stats
     public int FailFlush;
     /// <summary>Purges whose TLB flush failed (their batch was queued again).</summary>
     public int FlushFailures;
+    /// <summary>Allocations whose map failed (<c>Status.MapFailed</c>; the range went back lazily).</summary>
+    public int FailMap;
+    /// <summary>Frees whose unmap failed (<c>Status.UnmapFailed</c>; the area stayed allocated).</summary>
+    public int FailUnmap;
     /// <summary>Pool records the fault injection refused (tests and soak only).</summary>
     public int InjectedPoolFaults;
     /// <summary>Calls refused for a bad size or alignment.</summary>

@@ -39,6 +39,12 @@ public enum Status
 
     /// <summary>The MMU's TLB flush failed during a purge; the backlog stays queued, whole, for the next purge.</summary>
     FlushFailed,
+
+    /// <summary>The MMU failed to map the range; nothing is allocated (the range waits, unmapped, for the next purge).</summary>
+    MapFailed,
+
+    /// <summary>The MMU failed to unmap the area; it stays allocated and mapped, the caller may free it again.</summary>
+    UnmapFailed,
 }
 
 /// <summary>Human-readable text for <see cref="Status"/> values.</summary>
@@ -60,6 +66,8 @@ public static class StatusText
             case Status.InvalidConfig: return "invalid configuration";
             case Status.DrainTimeout: return "a drain request to another core timed out";
             case Status.FlushFailed: return "the MMU's TLB flush failed; the lazily freed areas stay queued for the next purge";
+            case Status.MapFailed: return "the MMU failed to map the range; nothing was allocated";
+            case Status.UnmapFailed: return "the MMU failed to unmap the area; it is still allocated and mapped";
             default: return "unknown status";
         }
     }

@@ -12,6 +12,9 @@ namespace Vmap.Hal.Sim;
 /// <item>mapping a page whose stale translation has not been flushed since its unmap (the
 ///   reuse-before-purge bug lazy freeing must never have).</item>
 /// </list>
+/// Those are bugs in the allocator, so they throw; a hardware failure is a false return (see
+/// <see cref="IMmu"/>), which the shadow MMU gives only when a test injects one
+/// (<see cref="FlushFault"/>).
 /// Every flush is charged the board's cost (fixed part plus a part per page, busy-waited on the
 /// clock) and counted. Two bitmaps of one bit per page, updated a 64-bit word at a time with
 /// atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver that
@@ -66,8 +69,12 @@ public sealed class ShadowMmu : IMmu
     /// <summary>Cost per flushed page, in microseconds (busy-waited).</summary>
     public double FlushPerPageMicros { get; set; }
 
-    /// <summary>When set, the next flush throws this exception instead of flushing (fault injection).</summary>
-    public Func<int, int, Exception?>? FlushFault { get; set; }
+    /// <summary>
+    /// When set, called with the range at the start of every flush (fault injection): true fails
+    /// that flush, which then returns false having flushed nothing. A hook may also block, to
+    /// hold a flush open.
+    /// </summary>
+    public Func<int, int, bool>? FlushFault { get; set; }
 
     /// <summary>Flushes done.</summary>
     public long Flushes => Interlocked.Read(ref _flushes);
@@ -87,7 +94,7 @@ public sealed class ShadowMmu : IMmu
     }
 
     /// <inheritdoc />
-    public void Map(int page, int count)
+    public bool Map(int page, int count)
     {
         CheckRange(page, count, "map");
         int end = page + count;
@@ -110,10 +117,11 @@ public sealed class ShadowMmu : IMmu
                 throw Violation("map", (w << 6) + BitOperations.TrailingZeroCount(old & m), "the page is still mapped");
             }
         }
+        return true;
     }
 
     /// <inheritdoc />
-    public void Unmap(int page, int count)
+    public bool Unmap(int page, int count)
     {
         CheckRange(page, count, "unmap");
         int end = page + count;
@@ -131,14 +139,15 @@ public sealed class ShadowMmu : IMmu
             }
             Interlocked.Or(ref _stale[x], m);
         }
+        return true;
     }
 
     /// <inheritdoc />
-    public void FlushTlb(int page, int count)
+    public bool FlushTlb(int page, int count)
     {
         CheckRange(page, count, "flush");
-        Exception? fault = FlushFault?.Invoke(page, count);
-        if (fault != null) throw fault;
+        Func<int, int, bool>? fault = FlushFault;
+        if (fault != null && fault(page, count)) return false; // injected: nothing flushed
         // Every page of the range unmapped before the flush began is flushed. A page another
         // core unmaps while it runs may or may not be, as on hardware; it is never part of the
         // batch being purged, and leaving it stale only makes the check stricter.
@@ -156,6 +165,7 @@ public sealed class ShadowMmu : IMmu
         Interlocked.Add(ref _flushedPages, count);
         double micros = FlushFixedMicros + FlushPerPageMicros * count;
         if (micros > 0) BusyWait(micros);
+        return true;
     }
 
     /// <summary>Rolls back the words of [from, upTo) a refused map changed: their pages are unmapped again.</summary>

@@ -6,6 +6,14 @@ namespace Vmap.Hal;
 /// enforces the same contract as the simulated board's shadow MMU (no map over a mapped page,
 /// no unmap of an unmapped page, no map before the flush after an unmap), and counts flushes.
 /// A native interop module that writes the real MMU would sit behind the same three calls.
+/// <para>
+/// Failures: the table itself cannot fail, so every call returns true. A native module behind
+/// these calls returns false for a genuine hardware failure, after undoing what it began (see
+/// <see cref="IMmu"/>): the allocator turns that into a status. A broken contract still throws
+/// (an <see cref="System.InvalidOperationException"/> naming the page), before the table
+/// changes: it is a bug in the allocator, never an expected outcome, and stopping loudly on the
+/// board beats going on with a translation the allocator believes is gone.
+/// </para>
 /// Callers serialise through the allocator (map/unmap of disjoint ranges, one purge at a time);
 /// the counters are approximate under concurrent maps, the table is exact.
 /// </summary>
@@ -26,37 +34,40 @@ public sealed class TableMmu : IMmu
     /// <summary>Flushes done.</summary>
     public int Flushes { get; private set; }
 
-    /// <summary>Contract violations seen (each also throws).</summary>
+    /// <summary>Contract violations seen (each also throws: a bug in the caller, not a hardware failure).</summary>
     public int Violations { get; private set; }
 
     /// <inheritdoc />
-    public void Map(int page, int count)
+    public bool Map(int page, int count)
     {
         for (int p = page; p < page + count; p++)
         {
             if (_state[p] != Unmapped) Fail("map", p, _state[p] == Mapped ? "still mapped" : "stale translation not flushed");
         }
         for (int p = page; p < page + count; p++) _state[p] = Mapped;
+        return true;
     }
 
     /// <inheritdoc />
-    public void Unmap(int page, int count)
+    public bool Unmap(int page, int count)
     {
         for (int p = page; p < page + count; p++)
         {
             if (_state[p] != Mapped) Fail("unmap", p, "not mapped");
         }
         for (int p = page; p < page + count; p++) _state[p] = Stale;
+        return true;
     }
 
     /// <inheritdoc />
-    public void FlushTlb(int page, int count)
+    public bool FlushTlb(int page, int count)
     {
         for (int p = page; p < page + count; p++)
         {
             if (_state[p] == Stale) _state[p] = Unmapped;
         }
         Flushes++;
+        return true;
     }
 
     private void Fail(string op, int page, string why)

@@ -126,16 +126,10 @@ public static class TraceBench
     /// <summary>An MMU that maps, unmaps and flushes nothing and checks nothing.</summary>
     private sealed class NoMmu : IMmu
     {
-        public void Map(int page, int count)
-        {
-        }
+        public bool Map(int page, int count) => true;
 
-        public void Unmap(int page, int count)
-        {
-        }
+        public bool Unmap(int page, int count) => true;
 
-        public void FlushTlb(int page, int count)
-        {
-        }
+        public bool FlushTlb(int page, int count) => true;
     }
 }

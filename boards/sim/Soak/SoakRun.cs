@@ -52,9 +52,9 @@ public sealed class SoakRun
         _sim = SimBoard.For(_config);
         _sim.Mmu.FlushFault = (_, _) =>
         {
-            if (Volatile.Read(ref _flushFaultsLeft) <= 0 || Interlocked.Decrement(ref _flushFaultsLeft) < 0) return null;
+            if (Volatile.Read(ref _flushFaultsLeft) <= 0 || Interlocked.Decrement(ref _flushFaultsLeft) < 0) return false;
             Interlocked.Increment(ref _flushFaults);
-            return new IOException("injected: the TLB flush failed");
+            return true; // injected: the TLB flush fails
         };
         _a = new Allocator(_sim.Board);
         if (_a.Start(_config) != Status.Ok) throw new InvalidOperationException(_a.ConfigProblem);

@@ -59,15 +59,15 @@ public sealed class SpuriousFailureTests(ITestOutputHelper output)
         public volatile int FlushDelayMs;
         public readonly ManualResetEventSlim FlushStarted = new(false);
 
-        public void Map(int page, int count) => inner.Map(page, count);
+        public bool Map(int page, int count) => inner.Map(page, count);
 
-        public void Unmap(int page, int count) => inner.Unmap(page, count);
+        public bool Unmap(int page, int count) => inner.Unmap(page, count);
 
-        public void FlushTlb(int page, int count)
+        public bool FlushTlb(int page, int count)
         {
             FlushStarted.Set();
             if (FlushDelayMs > 0) Thread.Sleep(FlushDelayMs);
-            inner.FlushTlb(page, count);
+            return inner.FlushTlb(page, count);
         }
     }
 

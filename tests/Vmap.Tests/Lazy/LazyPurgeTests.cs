@@ -185,7 +185,7 @@ public sealed class LazyPurgeTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             inFlush.Set();
             release.Wait();
-            return null;
+            return false; // hold the flush open, then let it succeed
         };
         var first = Enumerable.Range(0, 3).Select(_ => rig.Alloc(2)).ToList();
         var second = Enumerable.Range(0, 50).Select(_ => rig.Alloc(1)).ToList();
@@ -235,7 +235,7 @@ public sealed class LazyPurgeTests(Xunit.Abstractions.ITestOutputHelper output)
         rig.Sim.Mmu.FlushFault = (_, _) =>
         {
             release.Wait();
-            return null;
+            return false; // hold the flush open, then let it succeed
         };
         var areas = Enumerable.Range(0, 40).Select(_ => rig.Alloc(2)).ToList();
         var statuses = new List<Status>();

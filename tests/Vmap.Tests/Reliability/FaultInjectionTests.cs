@@ -12,25 +12,25 @@ namespace Vmap.Tests.Reliability;
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
-    /// <summary>An MMU that throws on chosen calls, before touching anything.</summary>
+    /// <summary>An MMU that fails chosen calls (returns false) before touching anything.</summary>
     private sealed class FaultyMmu(IMmu inner) : IMmu
     {
         public int FailMapIn = -1;   // fail the n-th next map (0 = the next one), -1 = never
         public int FailUnmapIn = -1;
 
-        public void Map(int page, int count)
+        public bool Map(int page, int count)
         {
-            if (FailMapIn >= 0 && FailMapIn-- == 0) throw new IOException("injected: map failed");
-            inner.Map(page, count);
+            if (FailMapIn >= 0 && FailMapIn-- == 0) return false; // injected: map failed
+            return inner.Map(page, count);
         }
 
-        public void Unmap(int page, int count)
+        public bool Unmap(int page, int count)
         {
-            if (FailUnmapIn >= 0 && FailUnmapIn-- == 0) throw new IOException("injected: unmap failed");
-            inner.Unmap(page, count);
+            if (FailUnmapIn >= 0 && FailUnmapIn-- == 0) return false; // injected: unmap failed
+            return inner.Unmap(page, count);
         }
 
-        public void FlushTlb(int page, int count) => inner.FlushTlb(page, count);
+        public bool FlushTlb(int page, int count) => inner.FlushTlb(page, count);
     }
 
     private sealed class Harness
@@ -56,14 +56,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Rnd = new Random(seed);
         }
 
-        /// <summary>One random step; returns the status of an allocation, or Ok.</summary>
+        /// <summary>One random step; returns the status of an allocation, Ok after a free, or a free's UnmapFailed (the area stays live).</summary>
         public Status Step()
         {
             Sim.Cores.Bind(Rnd.Next(2));
             if (Live.Count > 0 && Rnd.Next(100) < 45)
             {
                 int k = Rnd.Next(Live.Count);
-                Assert.Equal(Status.Ok, A.FreePages(Live[k]));
+                Status f = A.FreePages(Live[k]);
+                if (f == Status.UnmapFailed) return f;
+                Assert.Equal(Status.Ok, f);
                 Live.RemoveAt(k);
                 return Status.Ok;
             }
@@ -112,14 +114,14 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void A_flush_that_throws_keeps_the_backlog_whole_for_the_next_purge(string mode)
+    public void A_flush_that_fails_keeps_the_backlog_whole_for_the_next_purge(string mode)
     {
         int totalFailed = 0;
         for (int point = 0; point < 40; point++)
         {
             var h = new Harness(mode, 100 + point);
             int failing = 0, armed = 0;
-            h.Sim.Mmu.FlushFault = (_, _) => failing > 0 && failing-- > 0 ? new IOException("injected: flush failed") : null;
+            h.Sim.Mmu.FlushFault = (_, _) => failing > 0 && failing-- > 0; // injected: the flush fails
             int flushFailed = 0;
             var st = new Stats();
             for (int i = 0; i < 400; i++)
@@ -169,7 +171,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         h.Sim.Cores.Bind(0);
         var held = new List<int>();
         while (h.A.AllocPages(31, 1, 0, out int page) == Status.Ok) held.Add(page); // 32 pages with the guard
-        h.Sim.Mmu.FlushFault = (_, _) => new IOException("injected: flush failed");
+        h.Sim.Mmu.FlushFault = (_, _) => true; // every flush fails
         Assert.Equal(Status.Ok, h.A.FreePages(held[0])); // under the threshold: lazy, not purged
         Status s = h.A.AllocPages(31, 1, 0, out _);
         Assert.Equal(Status.FlushFailed, s);
@@ -191,7 +193,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         int a = h.A.AllocPages(8, 1, 0, out int p) == Status.Ok ? p : -1;
         Assert.Equal(Status.Ok, h.A.FreePages(a));
         int lazy = h.A.LazyPages;
-        h.Sim.Mmu.FlushFault = (_, _) => new IOException("injected");
+        h.Sim.Mmu.FlushFault = (_, _) => true; // injected: every flush fails
         Assert.Equal(Status.FlushFailed, h.A.Purge());
         Assert.Equal(lazy, h.A.LazyPages);      // nothing handed back, nothing lost
         Assert.Null(h.A.Validate());
@@ -252,21 +254,71 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         for (int i = 0; i < 200; i++) h.Step();
         var before = new Stats();
         h.A.GetStats(before);
+        long mappedBefore = h.Sim.Mmu.MappedPages;
 
         h.Mmu.FailMapIn = 0;
-        Assert.Throws<IOException>(() => h.A.AllocPages(5, 1, 0, out _));
+        Assert.Equal(Status.MapFailed, h.A.AllocPages(5, 1, 0, out int page));
+        Assert.Equal(-1, page);
         var afterMap = new Stats();
         h.A.GetStats(afterMap);
         Assert.Equal(before.LiveAreas, afterMap.LiveAreas);   // the reserved area went back (lazily)
+        Assert.Equal(before.LivePages, afterMap.LivePages);
+        Assert.Equal(mappedBefore, h.Sim.Mmu.MappedPages);    // and nothing was mapped
+        Assert.Equal(before.FailMap + 1, afterMap.FailMap);
         Assert.Null(h.A.Validate());
 
         int victim = h.Live[0];
         h.Mmu.FailUnmapIn = 0;
-        Assert.Throws<IOException>(() => h.A.FreePages(victim));
+        Assert.Equal(Status.UnmapFailed, h.A.FreePages(victim));
         var afterUnmap = new Stats();
         h.A.GetStats(afterUnmap);
         Assert.Equal(before.LiveAreas, afterUnmap.LiveAreas); // still allocated: the free did not happen
+        Assert.Equal(before.LivePages, afterUnmap.LivePages);
+        Assert.True(h.Sim.Mmu.IsMapped(victim), "the area whose unmap failed is still mapped");
+        Assert.Equal(mappedBefore, h.Sim.Mmu.MappedPages);
+        Assert.Equal(before.FailUnmap + 1, afterUnmap.FailUnmap);
         Assert.Null(h.A.Validate());
-        h.FreeAllAndCheckOneBlock("after the map and unmap faults");
+        h.FreeAllAndCheckOneBlock("after the map and unmap faults"); // the victim's free, retried, succeeds
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void A_map_or_unmap_that_fails_at_any_point_fails_cleanly(string mode)
+    {
+        for (int point = 0; point < 40; point++)
+        {
+            output.WriteLine($"seed {300 + point}, mode {mode}");
+            var h = new Harness(mode, 300 + point);
+            int mapFailed = 0;
+            int unmapFailed = 0;
+            for (int i = 0; i < 400; i++)
+            {
+                if (i == 5 * point)
+                {
+                    h.Mmu.FailMapIn = h.Rnd.Next(0, 4);
+                    h.Mmu.FailUnmapIn = h.Rnd.Next(0, 4);
+                }
+                Status s = h.Step();
+                if (s == Status.MapFailed) mapFailed++;
+                if (s == Status.UnmapFailed) unmapFailed++;
+                Assert.True(s is Status.Ok or Status.NoSpace or Status.NoRecords or Status.MapFailed or Status.UnmapFailed, $"seed {300 + point} op {i}: {s}");
+                if (i % 25 == 0)
+                {
+                    Assert.Null(h.A.Validate());
+                    var now = new Stats();
+                    h.A.GetStats(now);
+                    Assert.Equal(now.LivePages, h.Sim.Mmu.MappedPages); // every live area mapped, nothing else
+                }
+            }
+            Assert.True(h.Mmu.FailMapIn == -1 && h.Mmu.FailUnmapIn == -1, $"seed {300 + point}: an injected fault never fired");
+            var st = new Stats();
+            h.A.GetStats(st);
+            Assert.Equal(1, mapFailed);
+            Assert.Equal(1, unmapFailed);
+            Assert.Equal(1, st.FailMap);
+            Assert.Equal(1, st.FailUnmap);
+            Assert.Equal(st.LivePages, h.Sim.Mmu.MappedPages);
+            h.FreeAllAndCheckOneBlock($"seed {300 + point}");
+        }
     }
 }

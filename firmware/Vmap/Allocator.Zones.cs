@@ -82,7 +82,7 @@ public sealed partial class Allocator : IDrainable
             _zones = new Zone[] { new Zone(0, _treeLock, _treeCs, _pool, 0, new int[1]) };
             return;
         }
-        int lazyMax = c.LazyMaxPages == VmapConfig.DefaultLazyMaxPages ? c.LinuxDefaultLazyMaxPages() : c.LazyMaxPages;
+        int lazyMax = c.EffectiveLazyMaxPages();
         int capPages = lazyMax / c.Cores;
         if (capPages > c.SpanPages >> ClassCapSpanShift) capPages = c.SpanPages >> ClassCapSpanShift;
         int[] caps = new int[_classLimit + 1];

@@ -134,7 +134,7 @@ public sealed partial class Allocator
         _treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
         _preload = new int[c.Cores];
         StartZones(c, tps);
-        SetLazyMax(c.LazyMaxPages == VmapConfig.DefaultLazyMaxPages ? c.LinuxDefaultLazyMaxPages() : c.LazyMaxPages);
+        SetLazyMax(c.EffectiveLazyMaxPages());
         _purgeGate = new PurgeGate();
         _purged = new PurgeCounters();
         _zoneDelta = new int[_zones.Length];

@@ -102,6 +102,9 @@ public sealed class VmapConfig
     /// <summary>The span's size in pages (valid after a successful <see cref="Validate"/>).</summary>
     public int SpanPages => (int)(SpanSize / (ulong)PageSize);
 
+    /// <summary>The threshold this configuration runs with: <see cref="LazyMaxPages"/>, or Linux's default when it is -1.</summary>
+    public int EffectiveLazyMaxPages() => LazyMaxPages == DefaultLazyMaxPages ? LinuxDefaultLazyMaxPages() : LazyMaxPages;
+
     /// <summary>The default LazyMaxPages for this page size and core count.</summary>
     public int LinuxDefaultLazyMaxPages()
     {

@@ -386,7 +386,7 @@ public sealed partial class Allocator
         _pool.Prev[area] = core;
         _pool.SetState(area, AreaPool.BusyState);
         z.Busy.Add(area);
-        _free.SetTag(start, area);
+        _free.Tags[start >> FreeSpace.TagShift][start & FreeSpace.TagMask] = area;
         z.Allocs++;
         z.LiveAreas++;
         z.LivePages += reserve - _guard;
@@ -446,7 +446,9 @@ public sealed partial class Allocator
     private int UnlinkBusy(int page, out Zone z)
     {
         z = null;
-        int area = _free.Tag(page);
+        int[] tags = _free.Tags[page >> FreeSpace.TagShift];
+        int slot = page & FreeSpace.TagMask;
+        int area = tags[slot];
         if (area == Nil) return Nil;
         int zone = _zonesOn ? _pool.Prev[area] : 0;
         if (zone < 0 || zone >= _zones.Length) return Nil;
@@ -454,7 +456,7 @@ public sealed partial class Allocator
         lock (z.Lock)
         {
             long t0 = _clock.Ticks;
-            if (_free.Tag(page) == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
+            if (tags[slot] == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
             {
                 Interlocked.Increment(ref z.InTransit);
                 z.Busy.Remove(area);

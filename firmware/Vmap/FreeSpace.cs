@@ -41,19 +41,25 @@ internal sealed class FreeSpace
     /// <summary>Pages per chunk of boundary tags: 2^16, 256 KB of ints, a third of the largest heap object.</summary>
     public const int TagChunk = 1 << TagShift;
 
-    private const int TagShift = 16;
-    private const int TagMask = TagChunk - 1;
+    /// <summary>A page's chunk is page &gt;&gt; TagShift, its slot page &amp; TagMask.</summary>
+    public const int TagShift = 16;
 
-    // The boundary tags, one record handle per page of the span (see the class remarks):
-    // the tag of page p is _tags[p >> TagShift][p & TagMask].
-    private readonly int[][] _tags;
+    /// <summary>See <see cref="TagShift"/>.</summary>
+    public const int TagMask = TagChunk - 1;
+
+    /// <summary>
+    /// The boundary tags, one record handle per page of the span (see the class remarks): the
+    /// tag of page p is <c>Tags[p &gt;&gt; TagShift][p &amp; TagMask]</c>. Hot paths index it
+    /// directly (the interpreter inlines no call); <see cref="Tag"/> is for the checker.
+    /// </summary>
+    public readonly int[][] Tags;
 
     private readonly int _spanPages;
 
     public FreeSpace(AreaPool pool, int spanPages)
     {
-        _tags = new int[(spanPages + TagMask) >> TagShift][];
-        for (int i = 0; i < _tags.Length; i++) _tags[i] = HeapLimits.NewInts(spanPages - (i << TagShift) < TagChunk ? spanPages - (i << TagShift) : TagChunk);
+        Tags = new int[(spanPages + TagMask) >> TagShift][];
+        for (int i = 0; i < Tags.Length; i++) Tags[i] = HeapLimits.NewInts(spanPages - (i << TagShift) < TagChunk ? spanPages - (i << TagShift) : TagChunk);
         _spanPages = spanPages;
         _pool = pool;
         _start = pool.Start;
@@ -66,10 +72,7 @@ internal sealed class FreeSpace
     }
 
     /// <summary>The record tagged at <paramref name="page"/>: a range that starts there, or a free block that ends there (possibly stale, see the class remarks).</summary>
-    public int Tag(int page) => _tags[page >> TagShift][page & TagMask];
-
-    /// <summary>Tags <paramref name="page"/> with <paramref name="record"/>.</summary>
-    public void SetTag(int page, int record) => _tags[page >> TagShift][page & TagMask] = record;
+    public int Tag(int page) => Tags[page >> TagShift][page & TagMask];
 
     /// <summary>The largest free block in pages.</summary>
     public int LargestBlock => Tree.SubtreeMax(Tree.Root);
@@ -222,7 +225,7 @@ internal sealed class FreeSpace
                 // |VVVVVV|<-rest->|     the block keeps its place: its start only grows
                 _start[block] = end; //  past pages no other block can own.
                 _size[block] -= pages;
-                _tags[end >> TagShift][end & TagMask] = block;
+                Tags[end >> TagShift][end & TagMask] = block;
                 Tree.SizeChanged(block);
                 break;
 
@@ -230,7 +233,7 @@ internal sealed class FreeSpace
                 // |<--- block --->|
                 // |<-rest->|VVVVVV|
                 _size[block] -= pages;
-                _tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
+                Tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
                 Tree.SizeChanged(block);
                 break;
 
@@ -239,7 +242,7 @@ internal sealed class FreeSpace
                 // |<-L->|VVVVVVVVVV|<-spare->|   the block keeps L, spare takes R.
                 int blockEnd = _start[block] + _size[block];
                 _size[block] = start - _start[block];
-                _tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
+                Tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
                 Tree.SizeChanged(block);
                 _start[spare] = end;
                 _size[spare] = blockEnd - end;
@@ -262,8 +265,8 @@ internal sealed class FreeSpace
         int start = _start[area];
         int size = _size[area];
         int end = start + size;
-        int prev = start > 0 ? _tags[(start - 1) >> TagShift][(start - 1) & TagMask] : Nil;
-        int next = end < _spanPages ? _tags[end >> TagShift][end & TagMask] : Nil;
+        int prev = start > 0 ? Tags[(start - 1) >> TagShift][(start - 1) & TagMask] : Nil;
+        int next = end < _spanPages ? Tags[end >> TagShift][end & TagMask] : Nil;
         bool touchPrev = prev != Nil && _pool.IsFree(prev) && _start[prev] + _size[prev] == start;
         bool touchNext = next != Nil && _pool.IsFree(next) && _start[next] == end;
         FreePages += size;
@@ -273,7 +276,7 @@ internal sealed class FreeSpace
             // |<-prev->|<-area->|<-next->|  ->  |<------------ prev ------------>|
             _size[prev] += size + _size[next];
             int last = end + _size[next] - 1;
-            _tags[last >> TagShift][last & TagMask] = prev;
+            Tags[last >> TagShift][last & TagMask] = prev;
             Unlink(next);
             Tree.SizeChanged(prev);
             _pool.GiveLocked(next);
@@ -283,7 +286,7 @@ internal sealed class FreeSpace
         {
             // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
             _size[prev] += size;
-            _tags[(end - 1) >> TagShift][(end - 1) & TagMask] = prev;
+            Tags[(end - 1) >> TagShift][(end - 1) & TagMask] = prev;
             Tree.SizeChanged(prev);
             _pool.GiveLocked(area);
         }
@@ -293,7 +296,7 @@ internal sealed class FreeSpace
             // next's key falls to the area's start; no block lies in between, so the order holds.
             _start[next] = start;
             _size[next] += size;
-            _tags[start >> TagShift][start & TagMask] = next;
+            Tags[start >> TagShift][start & TagMask] = next;
             Tree.SizeChanged(next);
             _pool.GiveLocked(area);
         }
@@ -334,8 +337,8 @@ internal sealed class FreeSpace
     {
         int first = _start[block];
         int last = first + _size[block] - 1;
-        _tags[first >> TagShift][first & TagMask] = block;
-        _tags[last >> TagShift][last & TagMask] = block;
+        Tags[first >> TagShift][first & TagMask] = block;
+        Tags[last >> TagShift][last & TagMask] = block;
     }
 
     // ---- the address-ordered list -------------------------------------------------------------

@@ -182,7 +182,8 @@ public sealed partial class Allocator
     /// the zone's cache on the way).</item>
     /// <item>No space or no record: purge the lazy backlog (waiting for any running purge, a
     /// zone's own purge included) and retry, again while space keeps coming back.</item>
-    /// <item>Still none, with zones: drain the cores in the drain mask and retry once.</item>
+    /// <item>Still none, with zones: drain the cores in the drain mask and retry; both steps
+    /// again while space keeps coming back or is lazy, cached or in transit.</item>
     /// <item>Fail with the reason: a drain that timed out, a failed flush, no records or no space.</item>
     /// <item>Map the range, outside every lock; a failed map hands it back and returns
     /// <see cref="Status.MapFailed"/>.</item>
@@ -201,25 +202,25 @@ public sealed partial class Allocator
         int flushFailures = _flushFailures;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
 
-        // 2. Purge, waiting for any running purge (zone purges included), and retry. Under
-        //    contention other threads take what came back and free more meanwhile, so go on
-        //    while something came back during the round, or is lazy or in transit still: only
-        //    when neither holds has free space stopped growing.
+        // 2. Purge, waiting for any running purge (zone purges included), and retry.
+        // 3. Still none, with zones: drain the cores in the drain mask, and retry.
+        //    Under contention other threads take what came back, refill their caches and free
+        //    more meanwhile, so go on while something came back during the round, or is lazy,
+        //    cached or in transit still: only when none holds has free space stopped growing.
+        bool timedOut = false;
         for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
         {
             int progress = _returns;
             PurgeAndWait();
             s = TryAlloc(pages, alignPages, tag, core, out page);
-            if (s == Status.Ok || NothingOnItsWay(progress)) break;
-        }
-
-        // 3. Drain the cores in the drain mask (zones on), and retry once.
-        bool timedOut = false;
-        if (s != Status.Ok && _zonesOn && _cacheMask != 0)
-        {
-            DrainForSpace(out timedOut);
-            s = TryAlloc(pages, alignPages, tag, core, out page);
-            if (s == Status.Ok) timedOut = false; // what the other cores gave back was enough
+            if (s == Status.Ok) break;
+            if (_zonesOn && _cacheMask != 0)
+            {
+                DrainForSpace(out timedOut);
+                s = TryAlloc(pages, alignPages, tag, core, out page);
+                if (s == Status.Ok || timedOut) break;
+            }
+            if (NothingOnItsWay(progress)) break;
         }
 
         // 4. Fail, with the reason.
@@ -255,12 +256,12 @@ public sealed partial class Allocator
 
     /// <summary>
     /// True when no space came back since <paramref name="progress"/> was read from
-    /// <c>_returns</c>, and none is lazy or in transit. Reads in the reverse of the order in which
+    /// <c>_returns</c>, and none is lazy, cached or in transit. Reads in the reverse of the order in which
     /// space comes back: whatever gives space back raises <c>_returns</c> before its lazy pages
     /// leave the counts, and ends a transit only after raising it; so when nothing is lazy or in
     /// transit, a <c>_returns</c> read after that shows all the progress there was.
     /// </summary>
-    private bool NothingOnItsWay(int progress) => LazyPages == 0 && !AnyInTransit() && _returns == progress;
+    private bool NothingOnItsWay(int progress) => LazyPages == 0 && _cacheMask == 0 && !AnyInTransit() && _returns == progress;
 
     private Status TryAlloc(int pages, int alignPages, int tag, int core, out int page)
     {

@@ -31,7 +31,7 @@ public sealed partial class Allocator
         s.ZoneRefills = 0;
         s.DecayedAreas = 0;
         s.ZoneLocks.Reset();
-        if (_zonesOn)
+        if (_caches != null)
         {
             for (int i = 0; i < _zones.Length; i++)
             {
@@ -40,35 +40,35 @@ public sealed partial class Allocator
                 {
                     long t0 = _clock.Ticks;
                     AddZoneCounters(s, z);
-                    z.Cs.Record(_clock.Ticks - t0);
+                    z.Cs.Record(_clock.Ticks - t0, 0);
                     s.ZoneLocks.Add(z.Cs);
                 }
             }
         }
-        lock (_treeLock)
+        lock (_locks.Tree)
         {
             long t0 = _clock.Ticks;
-            if (!_zonesOn) AddZoneCounters(s, _zones[0]);
-            for (int i = 0; i < 4; i++) s.Fits[i] = _fits[i];
-            s.PreloadRefills = _preloadRefills;
-            s.PreloadHits = _preloadHits;
-            s.PreloadMisses = _preloadMisses;
-            s.FreePages = _free.FreePages;
-            s.LargestFreeBlock = _free.LargestBlock;
-            s.FreeBlocks = _free.Tree.Count;
+            if (_caches == null) AddZoneCounters(s, _zones[0]);
+            for (int i = 0; i < 4; i++) s.Fits[i] = _carver.Fits[i];
+            s.PreloadRefills = _carver.PreloadRefills;
+            s.PreloadHits = _carver.PreloadHits;
+            s.PreloadMisses = _carver.PreloadMisses;
+            s.FreePages = _carver.Space.FreePages;
+            s.LargestFreeBlock = _carver.Space.LargestBlock;
+            s.FreeBlocks = _carver.Space.Tree.Count;
             s.PoolAvailable = _pool.Available;
             s.PoolCapacity = _pool.Capacity;
-            _treeCs.Record(_clock.Ticks - t0);
-            _treeCs.CopyTo(s.TreeLock);
+            _carver.Cs.Record(_clock.Ticks - t0, 0);
+            _carver.Cs.CopyTo(s.TreeLock);
         }
-        lock (_drainLock)
+        lock (_locks.Drain)
         {
             long t0 = _clock.Ticks;
-            s.Drains = _drains;
-            s.DrainRequestsSent = _drainRequestsSent;
-            s.DrainRequestsSaved = _drainRequestsSaved;
-            _drainCs.Record(_clock.Ticks - t0);
-            _drainCs.CopyTo(s.DrainLock);
+            s.Drains = _mask.Drains;
+            s.DrainRequestsSent = _mask.RequestsSent;
+            s.DrainRequestsSaved = _mask.RequestsSaved;
+            _mask.Cs.Record(_clock.Ticks - t0, 0);
+            _mask.Cs.CopyTo(s.DrainLock);
         }
         s.FailNoSpace = _failNoSpace;
         s.FailNoRecords = _failNoRecords;
@@ -76,12 +76,12 @@ public sealed partial class Allocator
         s.FailNotAnArea = _failNotAnArea;
         s.FailDrainTimeout = _failDrainTimeout;
         s.FailFlush = _failFlush;
-        s.FlushFailures = _flushFailures;
+        s.FlushFailures = _lazy.FlushFailures;
         s.FailMap = _failMap;
         s.FailUnmap = _failUnmap;
         s.InjectedPoolFaults = _pool.InjectedFaults;
-        s.LazyPages = LazyPages;
-        s.LazyMaxPages = _lazyMaxPages;
+        s.LazyPages = _lazy.LazyPages;
+        s.LazyMaxPages = _lazy.Threshold;
         s.SpanPages = _spanPages;
         s.Purges = 0;
         s.PurgedAreas = 0;
@@ -90,14 +90,14 @@ public sealed partial class Allocator
         s.Flushes = 0;
         s.FlushedPages = 0;
         s.MaxPurgeTicks = 0;
-        AddPurgeCounters(s, _purged);
-        if (_zonesOn)
+        AddPurgeCounters(s, _lazy.Purged);
+        if (_caches != null)
         {
             for (int i = 0; i < _zones.Length; i++) AddPurgeCounters(s, _zones[i].Purged);
         }
-        s.PurgeOverlaps = _purgeOverlaps;
+        s.PurgeOverlaps = _lazy.Overlaps;
         s.TicksPerSecond = tps;
-        s.DrainMask = _cacheMask;
+        s.DrainMask = _mask.Bits;
         s.GuardPages = s.LiveAreas * _guard;
         s.AllLocks.Reset();
         s.AllLocks.Add(s.TreeLock);
@@ -133,19 +133,19 @@ public sealed partial class Allocator
     public void ResetLockStats()
     {
         if (!_started) return;
-        lock (_treeLock)
+        lock (_locks.Tree)
         {
-            _treeCs.Reset();
+            _carver.Cs.Reset();
         }
-        if (_zonesOn)
+        if (_caches != null)
         {
             for (int i = 0; i < _zones.Length; i++)
             {
                 lock (_zones[i].Lock) _zones[i].Cs.Reset();
             }
         }
-        lock (_drainLock) _drainCs.Reset();
-        _purged.MaxTicks = 0;
+        lock (_locks.Drain) _mask.Cs.Reset();
+        _lazy.Purged.MaxTicks = 0;
         for (int i = 0; i < _zones.Length; i++) _zones[i].Purged.MaxTicks = 0;
     }
 
@@ -172,7 +172,7 @@ public sealed partial class Allocator
                     handles[n] = a;
                     n++;
                 }
-                z.Cs.Record(_clock.Ticks - t0);
+                z.Cs.Record(_clock.Ticks - t0, 0);
             }
         }
         HeapSort(starts, handles, n);
@@ -186,8 +186,8 @@ public sealed partial class Allocator
             sb.Append("0x").Append(Hex.Format(start)).Append("-0x").Append(Hex.Format(end))
               .Append(' ').Append((end - start).ToString())
               .Append(" pages=").Append(pages.ToString())
-              .Append(" core=").Append(_pool.Prev[a].ToString())
-              .Append(" tag=").Append(_pool.Aux[a].ToString())
+              .Append(" core=").Append(_pool.Owner[a].ToString())
+              .Append(" tag=").Append(_pool.CallerTag[a].ToString())
               .Append('\n');
         }
         return sb.ToString();
@@ -212,7 +212,7 @@ public sealed partial class Allocator
     public string Validate()
     {
         if (!_started) return null;
-        lock (_treeLock) return ValidateZonesLocked(0);
+        lock (_locks.Tree) return ValidateZonesLocked(0);
     }
 
     // Takes the free-tree lock, then every zone lock, in the allocator's lock order (a cache
@@ -229,7 +229,7 @@ public sealed partial class Allocator
     {
         int cap = _pool.Capacity;
         var seen = new bool[cap + 1];
-        string p = _free.Tree.Validate(seen);
+        string p = _carver.Space.Tree.Validate(seen);
         if (p != null) return "free tree: " + p;
         for (int i = 0; i < _zones.Length; i++)
         {
@@ -245,7 +245,7 @@ public sealed partial class Allocator
         int[] starts = new int[cap];
         int[] sizes = new int[cap];
         int n = 0;
-        for (int b = _free.ListHead; b != Nil; b = _pool.Next[b]) Collect(b, starts, sizes, ref n);
+        for (int b = _carver.Space.ListHead; b != Nil; b = _pool.Next[b]) Collect(b, starts, sizes, ref n);
         for (int i = 0; i < _zones.Length; i++)
         {
             Zone z = _zones[i];
@@ -254,7 +254,7 @@ public sealed partial class Allocator
             {
                 Collect(a, starts, sizes, ref n);
                 livePages += _pool.Size[a] - _guard;
-                if (_zonesOn && _pool.Prev[a] != i) return "busy area " + a + " of zone " + i + " names core " + _pool.Prev[a];
+                if (_caches != null && _pool.Owner[a] != i) return "busy area " + a + " of zone " + i + " names core " + _pool.Owner[a];
             }
             if (z.Busy.Count != z.LiveAreas) return "zone " + i + " live areas: counter " + z.LiveAreas + ", busy list " + z.Busy.Count;
             if (livePages != z.LivePages) return "zone " + i + " live pages: counter " + z.LivePages + ", busy list " + livePages;
@@ -275,9 +275,9 @@ public sealed partial class Allocator
         p = CheckTiling(starts, sizes, n);
         if (p != null) return p;
 
-        for (int c = 0; c < _preload.Length; c++)
+        for (int c = 0; c < _carver.PreloadSlots.Length; c++)
         {
-            int r = _preload[c];
+            int r = _carver.PreloadSlots[c];
             if (r == Nil) continue;
             if (seen[r]) return "preload record " + r + " of core " + c + " is also elsewhere";
             seen[r] = true;
@@ -297,7 +297,8 @@ public sealed partial class Allocator
     {
         int areas = 0;
         int pages = 0;
-        for (int cls = 1; cls <= _classLimit; cls++)
+        int classLimit = _caches != null ? _caches.ClassLimit : 0;
+        for (int cls = 1; cls <= classLimit; cls++)
         {
             int count = 0;
             for (int a = z.CacheHead[cls]; a != Nil; a = _pool.Next[a])
@@ -316,27 +317,28 @@ public sealed partial class Allocator
             areas += count;
         }
         if (areas != z.CachedAreas || pages != z.CachedPages) return "zone " + z.Index + " cache counters disagree with its lists";
-        if (areas > _zoneAreaCap) return "zone " + z.Index + " caches " + areas + " areas, over its share of the pool (" + _zoneAreaCap + ")";
-        if (pages > _zonePageCap) return "zone " + z.Index + " caches " + pages + " pages, over its cap (" + _zonePageCap + ")";
-        bool bit = (_cacheMask & (1 << z.Index)) != 0;
-        if (_zonesOn && bit != (areas > 0)) return "drain mask bit of core " + z.Index + " is " + (bit ? "set" : "clear") + " but its cache holds " + areas + " areas";
+        if (_caches == null) return null;
+        if (areas > _caches.ZoneAreaCap) return "zone " + z.Index + " caches " + areas + " areas, over its share of the pool (" + _caches.ZoneAreaCap + ")";
+        if (pages > _caches.ZonePageCap) return "zone " + z.Index + " caches " + pages + " pages, over its cap (" + _caches.ZonePageCap + ")";
+        bool bit = (_mask.Bits & (1 << z.Index)) != 0;
+        if (bit != (areas > 0)) return "drain mask bit of core " + z.Index + " is " + (bit ? "set" : "clear") + " but its cache holds " + areas + " areas";
         return null;
     }
 
     private string CheckTagsAndStates()
     {
-        for (int b = _free.ListHead; b != Nil; b = _pool.Next[b])
+        for (int b = _carver.Space.ListHead; b != Nil; b = _pool.Next[b])
         {
             if (!_pool.IsFree(b) || _pool.IsBusy(b)) return "free block " + b + " does not carry the free state";
-            if (_free.Tag(_pool.Start[b]) != b) return "free block " + b + " is not tagged at its first page " + _pool.Start[b];
-            if (_free.Tag(_pool.Start[b] + _pool.Size[b] - 1) != b) return "free block " + b + " is not tagged at its last page";
+            if (_carver.Space.Tag(_pool.Start[b]) != b) return "free block " + b + " is not tagged at its first page " + _pool.Start[b];
+            if (_carver.Space.Tag(_pool.Start[b] + _pool.Size[b] - 1) != b) return "free block " + b + " is not tagged at its last page";
         }
         for (int i = 0; i < _zones.Length; i++)
         {
             for (int a = _zones[i].Busy.Head; a != Nil; a = _zones[i].Busy.NextOf(a))
             {
                 if (!_pool.IsBusy(a) || _pool.IsFree(a)) return "busy area " + a + " does not carry the busy state";
-                if (_free.Tag(_pool.Start[a]) != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
+                if (_carver.Space.Tag(_pool.Start[a]) != a) return "busy area " + a + " is not tagged at its first page " + _pool.Start[a];
             }
             for (int a = _zones[i].LazyHead; a != Nil; a = _pool.Next[a])
             {
@@ -359,19 +361,19 @@ public sealed partial class Allocator
         int pages = 0;
         int prev = Nil;
         int prevEnd = -1;
-        for (int b = _free.ListHead; b != Nil; b = _pool.Next[b])
+        for (int b = _carver.Space.ListHead; b != Nil; b = _pool.Next[b])
         {
-            if (++count > _free.Tree.Count) return "free list is longer than the free tree";
+            if (++count > _carver.Space.Tree.Count) return "free list is longer than the free tree";
             if (_pool.Prev[b] != prev) return "free block " + b + " has a wrong back link";
-            if (_free.Tree.Find(_pool.Start[b]) != b) return "free block " + b + " is on the list but not in the tree";
+            if (_carver.Space.Tree.Find(_pool.Start[b]) != b) return "free block " + b + " is on the list but not in the tree";
             if (_pool.Size[b] < 1) return "free block " + b + " is empty";
             if (_pool.Start[b] <= prevEnd) return "free block " + b + " touches or overlaps the block before it (not coalesced)";
             prevEnd = _pool.Start[b] + _pool.Size[b];
             pages += _pool.Size[b];
             prev = b;
         }
-        if (count != _free.Tree.Count) return "free list holds " + count + " blocks, the tree " + _free.Tree.Count;
-        if (pages != _free.FreePages) return "free pages: counter " + _free.FreePages + ", free list " + pages;
+        if (count != _carver.Space.Tree.Count) return "free list holds " + count + " blocks, the tree " + _carver.Space.Tree.Count;
+        if (pages != _carver.Space.FreePages) return "free pages: counter " + _carver.Space.FreePages + ", free list " + pages;
         return null;
     }
 

@@ -14,23 +14,18 @@ namespace Vmap;
 /// (an aligned allocation in a span fragmented into many misaligned candidates searches on in
 /// further sections of at most <c>FreeSpace.MaxRejections</c> candidates each), a purge merges
 /// at most <see cref="VmapConfig.PurgeChunk"/> areas per section; each is timed with the
-/// board's clock (<see cref="Stats"/>).</item>
+/// board's clock and counted in work units (<see cref="Stats"/>).</item>
 /// <item>A freed range is handed out again only after a TLB flush covering it has completed.</item>
 /// <item>Bad input returns a status and changes nothing.</item>
 /// </list>
-/// <para>Locks. Sleeping locks: the purge gate and the drain gate (see <see cref="PurgeGate"/>).
-/// Critical sections: the free-tree lock <c>_treeLock</c> (free space, the record pool, the
-/// preload slots, the fit counters), one lock per core zone (its busy list, cache and counters,
-/// see <see cref="Zone"/>) and the drain lock (building the drain mask). One nesting only:
-/// a zone's cache miss takes its zone lock inside the free-tree lock (carve, enter the busy
-/// tree and refill the cache in one section), so the lock order is free-tree, then zone; no
-/// section that holds a zone lock or the drain lock takes any other lock, which keeps it free
-/// of deadlock. A gate is taken before any of them. With zones off, the single zone's lock is
-/// the free-tree lock. HAL calls (map, unmap, flush, drain requests) are never made inside a
-/// critical section.</para>
+/// Built from, bottom up: <see cref="AreaPool"/>, <see cref="AreaTree"/> and
+/// <see cref="FreeSpace"/> (records, free tree, boundary tags), <see cref="Carver"/> (the
+/// free-tree side), <see cref="Zone"/> (busy areas and lazy list per core),
+/// <see cref="ZoneCaches"/>, <see cref="DrainMask"/> and <see cref="LazyPurge"/>; every lock,
+/// its order and every wait are in <see cref="Locks"/>.
 /// Thread-safe: any thread on any logical core may call any public member.
 /// </summary>
-public sealed partial class Allocator
+public sealed partial class Allocator : IDrainable
 {
     private const int Nil = AreaPool.Nil;
 
@@ -42,32 +37,24 @@ public sealed partial class Allocator
     private readonly IClock _clock;
     private readonly ICores _cores;   // the board's parts, read once: no property call per operation
     private readonly IMmu _mmu;
-    private readonly object _treeLock;
 
     // Set once by Start, read-only afterwards.
     private VmapConfig _config;
+    private Locks _locks;
+    private Carver _carver;
     private AreaPool _pool;
-    private FreeSpace _free;
-    private CsMeter _treeCs;
-    private Zone[] _zones;      // one per core with zones on; one shared zone with zones off
-    private bool _zonesOn;
-    private bool _zonePurges; // zones on and PurgeMode.Zones
-    private int _classLimit;    // largest cached size class in pages (0 with zones off)
+    private int[][] _tags;
+    private Zone[] _zones;        // one per core with zones on; one shared zone with zones off
+    private ZoneCaches _caches;   // null with zones off
+    private DrainMask _mask;
+    private LazyPurge _lazy;
     private int _coreCount;
-    private int[] _preload;     // per core: a spare record for the no-edge split; free-tree lock
     private int _spanPages;
     private int _guard;
     private int _pageShift;
-    private int _spanPageLow;   // the span's first absolute page number, low 30 bits (for alignment)
     private bool _started;
 
-    // Counters protected by the free-tree lock.
-    private readonly int[] _fits;
-    private int _preloadRefills;
-    private int _preloadHits;
-    private int _preloadMisses;
-
-    // Counters of refused calls: Interlocked only (they are counted outside every lock).
+    // Refused calls: Interlocked only (they are counted outside every lock).
     private int _failNoSpace;
     private int _failNoRecords;
     private int _failInvalid;
@@ -85,8 +72,6 @@ public sealed partial class Allocator
         _clock = board.Clock;
         _cores = board.Cores;
         _mmu = board.Mmu;
-        _treeLock = new object();
-        _fits = new int[4];
     }
 
     /// <summary>Why the last <see cref="Start"/> returned <see cref="Status.InvalidConfig"/>, or null.</summary>
@@ -98,8 +83,18 @@ public sealed partial class Allocator
     /// <summary>The configuration the allocator runs with (a copy taken by <see cref="Start"/>).</summary>
     public VmapConfig Config => _config;
 
+    private IPurgeObserver _observer;
+
     /// <summary>Receives a call for every purge (set before or after start; null for none).</summary>
-    public IPurgeObserver PurgeObserver { get; set; }
+    public IPurgeObserver PurgeObserver
+    {
+        get => _observer;
+        set
+        {
+            _observer = value;
+            if (_lazy != null) _lazy.Observer = value;
+        }
+    }
 
     // ---- start-up -----------------------------------------------------------------------------
 
@@ -124,26 +119,27 @@ public sealed partial class Allocator
         _spanPages = c.SpanPages;
         _guard = c.GuardPages;
         _pageShift = VmapConfig.Fls(c.PageSize) - 1;
-        _spanPageLow = (int)((c.SpanStart >> _pageShift) & (VmapConfig.MaxSpanPages - 1));
         _coreCount = c.Cores;
-        _purgeChunk = c.PurgeChunk;
-
+        int spanPageLow = (int)((c.SpanStart >> _pageShift) & (VmapConfig.MaxSpanPages - 1));
         long tps = _clock.TicksPerSecond;
-        _pool = new AreaPool(c.MaxAreas);
-        _free = new FreeSpace(_pool, _spanPages);
-        _treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
-        _preload = new int[c.Cores];
-        StartZones(c, tps);
-        SetLazyMax(c.EffectiveLazyMaxPages());
-        _purgeGate = new PurgeGate();
-        _purged = new PurgeCounters();
-        _zoneDelta = new int[_zones.Length];
-        if (c.PurgeMode == PurgeMode.Deferred) StartPurgeThread();
+        int zoneCount = c.Zones ? c.Cores : 1;
 
-        int whole = _pool.TakeLocked();
-        _pool.Start[whole] = 0;
-        _pool.Size[whole] = _spanPages;
-        _free.AddInitial(whole);
+        _locks = new Locks(zoneCount, c.Zones);
+        CsMeter treeCs = new CsMeter("free-tree", tps, c.CsBudgetMicros);
+        _carver = new Carver(_locks.Tree, treeCs, c, _clock, spanPageLow);
+        _pool = _carver.Pool;
+        _tags = _carver.Space.Tags;
+        _mask = new DrainMask(_locks, new CsMeter("drain", tps, c.CsBudgetMicros), _clock, zoneCount);
+        _zones = new Zone[zoneCount];
+        int[] caps = c.Zones ? ZoneCaches.ClassCaps(c) : new int[1];
+        for (int i = 0; i < zoneCount; i++)
+        {
+            CsMeter meter = c.Zones ? new CsMeter("zone " + i, tps, c.CsBudgetMicros) : treeCs;
+            _zones[i] = new Zone(i, _locks.ZoneLocks[i], meter, _pool, _carver.Space, _clock, _guard, c.Zones, c.Zones ? c.SizeClassLimit : 0, caps);
+        }
+        _caches = c.Zones ? new ZoneCaches(_zones, _carver, _mask, _clock, c, spanPageLow) : null;
+        _lazy = new LazyPurge(_locks, _zones, _carver, _caches, _mmu, _clock, c, _pageShift);
+        _lazy.Observer = _observer;
         _started = true;
         return Status.Ok;
     }
@@ -169,7 +165,7 @@ public sealed partial class Allocator
         int pages = (int)((size + (ulong)_config.PageSize - 1) >> _pageShift);
         int alignPages = align <= (ulong)_config.PageSize ? 1 : (int)(align >> _pageShift);
         Status s = AllocPages(pages, alignPages, tag, out int page);
-        if (s == Status.Ok) address = _config.SpanStart + ((ulong)(uint)page << _pageShift);
+        if (s == Status.Ok) address = AddressOf(page);
         return s;
     }
 
@@ -178,12 +174,12 @@ public sealed partial class Allocator
     /// a multiple of <paramref name="alignPages"/> in absolute terms. <paramref name="page"/> is
     /// relative to the span. On failure it is -1 and nothing is allocated.
     /// <list type="number">
-    /// <item>Take a cached area of this core's zone, or carve from the free tree (refilling
+    /// <item>Take a cached area of this core's zone, or carve one from the free tree (refilling
     /// the zone's cache on the way).</item>
-    /// <item>No space or no record: purge the lazy backlog (waiting for any running purge, a
-    /// zone's own purge included) and retry, again while space keeps coming back.</item>
-    /// <item>Still none, with zones: drain the cores in the drain mask and retry; both steps
-    /// again while space keeps coming back or is lazy, cached or in transit.</item>
+    /// <item>No space or no record: purge (waiting for any running purge, zone purges included,
+    /// and for space in transit), and retry.</item>
+    /// <item>Still none, with zones: drain the cores in the drain mask, and retry. Steps 2 and 3
+    /// go on while space came back during the round, or is lazy, cached or in transit.</item>
     /// <item>Fail with the reason: a drain that timed out, a failed flush, no records or no space.</item>
     /// <item>Map the range, outside every lock; a failed map hands it back and returns
     /// <see cref="Status.MapFailed"/>.</item>
@@ -198,199 +194,83 @@ public sealed partial class Allocator
         int core = _cores.Current;
         if (core >= _coreCount) core %= _coreCount;
 
-        // 1. Take a cached area or carve one.
-        int flushFailures = _flushFailures;
+        // 1. A cached area, or carve one.
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
-
-        // 2. Purge, waiting for any running purge (zone purges included), and retry.
-        // 3. Still none, with zones: drain the cores in the drain mask, and retry.
-        //    Under contention other threads take what came back, refill their caches and free
-        //    more meanwhile, so go on while something came back during the round, or is lazy,
-        //    cached or in transit still: only when none holds has free space stopped growing.
-        bool timedOut = false;
-        for (int round = 0; s != Status.Ok && round < MaxPurgeRetries; round++)
-        {
-            int progress = _returns;
-            PurgeAndWait();
-            s = TryAlloc(pages, alignPages, tag, core, out page);
-            if (s == Status.Ok) break;
-            if (_zonesOn && _cacheMask != 0)
-            {
-                DrainForSpace(out timedOut);
-                s = TryAlloc(pages, alignPages, tag, core, out page);
-                if (s == Status.Ok || timedOut) break;
-            }
-            if (NothingOnItsWay(progress)) break;
-        }
-
-        // 4. Fail, with the reason.
-        if (s != Status.Ok)
-        {
-            page = -1;
-            if (timedOut)
-            {
-                Interlocked.Increment(ref _failDrainTimeout);
-                return Status.DrainTimeout;
-            }
-            if (_flushFailures != flushFailures)
-            {
-                Interlocked.Increment(ref _failFlush);
-                return Status.FlushFailed;
-            }
-            if (s == Status.NoRecords) Interlocked.Increment(ref _failNoRecords);
-            else Interlocked.Increment(ref _failNoSpace);
-            return s;
-        }
+        if (s != Status.Ok) s = Retry(pages, alignPages, tag, core, s, out page);
+        if (s != Status.Ok) return s;
 
         // 5. Map, outside every lock. A map that fails installs nothing and leaves the range
-        //    reserved but unusable: hand it back (as a lazy area: the flush before its reuse is
+        //    reserved but unusable: hand it back as a lazy area (the flush before its reuse is
         //    harmless) and report the failure.
         if (_mmu.Map(page, pages)) return Status.Ok;
-        Zone z;
-        int area = UnlinkBusy(page, out z);
-        if (area != Nil) QueueLazy(z, area, pages); // ends the transit UnlinkBusy began
+        FreeLazily(page);
         Interlocked.Increment(ref _failMap);
         page = -1;
         return Status.MapFailed;
     }
 
-    /// <summary>
-    /// True when no space came back since <paramref name="progress"/> was read from
-    /// <c>_returns</c>, and none is lazy, cached or in transit. Reads in the reverse of the order in which
-    /// space comes back: whatever gives space back raises <c>_returns</c> before its lazy pages
-    /// leave the counts, and ends a transit only after raising it; so when nothing is lazy or in
-    /// transit, a <c>_returns</c> read after that shows all the progress there was.
-    /// </summary>
-    private bool NothingOnItsWay(int progress) => LazyPages == 0 && _cacheMask == 0 && !AnyInTransit() && _returns == progress;
-
-    private Status TryAlloc(int pages, int alignPages, int tag, int core, out int page)
+    /// <summary>Steps 2 to 4 of <see cref="AllocPages"/>, after step 1 failed with <paramref name="s"/>.</summary>
+    private Status Retry(int pages, int alignPages, int tag, int core, Status s, out int page)
     {
-        if (_zonesOn)
+        page = -1;
+        int flushFailures = _lazy.FlushFailures;
+        bool timedOut = false;
+        for (int round = 0; round < MaxPurgeRetries; round++)
         {
-            Zone z = _zones[core];
-            if (pages <= _classLimit)
-            {
-                // The class's stack top, read without the lock, is only a hint: an empty class
-                // skips a zone section that could not succeed; a hit is confirmed under the lock.
-                if (z.CacheHead[pages] != Nil && CacheAlloc(z, pages, alignPages, tag, out page)) return Status.Ok;
-                return CarveForZone(z, pages, alignPages, tag, core, RefillCount(z, pages), out page);
-            }
-            return CarveForZone(z, pages, alignPages, tag, core, 0, out page);
-        }
+            // Under contention other threads take what came back, refill their caches and free
+            // more meanwhile, so go on while anything came back or is still on its way.
+            int progress = _carver.Returns;
 
-        // Zones off: carve and enter the busy list in one free-tree section (one per step of
-        // an aligned search in a fragmented span).
-        if (_preload[core] == Nil) RefillPreload(core);
-        Status s;
-        int from = 0;
-        do
-        {
-            lock (_treeLock)
+            // 2. Purge, waiting for any running purge, and retry.
+            _lazy.PurgeAndWait();
+            s = TryAlloc(pages, alignPages, tag, core, out page);
+            if (s == Status.Ok) return s;
+
+            // 3. Drain the cores whose caches hold something, and retry.
+            if (_caches != null && _mask.Bits != 0)
             {
-                long t0 = _clock.Ticks;
-                s = CarveLocked(pages + _guard, alignPages, core, ref from, out int area, out page);
-                if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
-                _treeCs.Record(_clock.Ticks - t0);
+                _mask.DrainForSpace(core, _caches, _board.Drain, this, _config.DrainTimeoutMs, out timedOut);
+                s = TryAlloc(pages, alignPages, tag, core, out page);
+                if (s == Status.Ok || timedOut) break;
             }
+            if (NothingOnItsWay(progress)) break;
         }
-        while (from >= 0);
+        if (s == Status.Ok) return s;
+
+        // 4. Fail, with the reason.
+        page = -1;
+        if (timedOut)
+        {
+            Interlocked.Increment(ref _failDrainTimeout);
+            return Status.DrainTimeout;
+        }
+        if (_lazy.FlushFailures != flushFailures)
+        {
+            Interlocked.Increment(ref _failFlush);
+            return Status.FlushFailed;
+        }
+        if (s == Status.NoRecords) Interlocked.Increment(ref _failNoRecords);
+        else Interlocked.Increment(ref _failNoSpace);
         return s;
     }
 
-    /// <summary>Linux ne_fit_preload: gives this core a spare record for a no-edge split, outside the carving section.</summary>
-    private void RefillPreload(int core)
-    {
-        lock (_treeLock)
-        {
-            long t0 = _clock.Ticks;
-            if (_preload[core] == Nil)
-            {
-                _preload[core] = _pool.TakeLocked();
-                if (_preload[core] != Nil) _preloadRefills++;
-            }
-            _treeCs.Record(_clock.Ticks - t0);
-        }
-    }
-
     /// <summary>
-    /// Finds the lowest fit for <paramref name="reserve"/> pages (guard included) at or above
-    /// page <paramref name="from"/> and carves it out of the free tree (Linux
-    /// __alloc_vmap_area). Secures every record it needs before changing anything. Returns the
-    /// record that now holds the range. Caller holds the free-tree lock.
-    /// <para>
-    /// An aligned search runs in bounded steps (<see cref="FreeSpace.FindLowestFit"/>): when
-    /// this step stopped short, the result is NoSpace and <paramref name="from"/> is where the
-    /// caller's next section goes on; otherwise <paramref name="from"/> is -1 and the result
-    /// is final.
-    /// </para>
+    /// True when no space came back since <paramref name="progress"/> was read from
+    /// <see cref="Carver.Returns"/>, and none is lazy, cached or in transit. Reads in the
+    /// reverse of the order in which space comes back: whatever gives space back raises
+    /// Returns before its lazy pages leave the counts, and ends a transit only after raising
+    /// it; so when nothing is lazy or in transit, a Returns read after that shows all the
+    /// progress there was.
     /// </summary>
-    private Status CarveLocked(int reserve, int alignPages, int core, ref int from, out int area, out int start)
-    {
-        area = Nil;
-        start = -1;
-        if (reserve > _spanPages)
-        {
-            from = -1;
-            return Status.NoSpace;
-        }
-        int alignOffset = _spanPageLow & (alignPages - 1);
-        int block = _free.FindLowestFit(reserve, alignPages, alignOffset, from, out from);
-        if (block == Nil) return Status.NoSpace;
-        int at = FreeSpace.AlignUp(_pool.Start[block], alignPages, alignOffset);
-        FitType fit = _free.Classify(block, at, reserve);
+    private bool NothingOnItsWay(int progress) => _lazy.LazyPages == 0 && _mask.Bits == 0 && !_lazy.AnyInTransit() && _carver.Returns == progress;
 
-        int record = block; // a full fit turns the free block's own record into the area
-        int spare = Nil;
-        if (fit != FitType.Full)
-        {
-            record = _pool.TakeLocked();
-            if (record == Nil) return Status.NoRecords;
-        }
-        if (fit == FitType.NoEdge)
-        {
-            // The core's preload slot, refilled outside this section. Another thread on the same
-            // logical core may have taken it since (every managed thread of a single-core board
-            // shares core 0): then take a record from the pool here, which never waits (Linux
-            // falls back to a GFP_NOWAIT allocation inside the lock the same way, seed 001).
-            spare = _preload[core];
-            if (spare != Nil)
-            {
-                _preload[core] = Nil;
-                _preloadHits++;
-            }
-            else
-            {
-                _preloadMisses++;
-                spare = _pool.TakeLocked();
-                if (spare == Nil)
-                {
-                    _pool.GiveLocked(record);
-                    return Status.NoRecords;
-                }
-            }
-        }
-        _free.Carve(block, fit, at, reserve, spare);
-        _pool.Start[record] = at;
-        _pool.Size[record] = reserve;
-        _fits[(int)fit]++;
-        area = record;
-        start = at;
-        return Status.Ok;
-    }
-
-    /// <summary>Enters a carved range into zone <paramref name="z"/>'s busy list and tags its first page. Caller holds the zone lock.</summary>
-    private void MakeBusyLocked(Zone z, int area, int start, int reserve, int tag, int core)
+    /// <summary>Step 1: a hit in this core's zone cache, else a carve (with a refill of the cache for a cached class).</summary>
+    private Status TryAlloc(int pages, int alignPages, int tag, int core, out int page)
     {
-        _pool.Start[area] = start;
-        _pool.Size[area] = reserve;
-        _pool.Aux[area] = tag;
-        _pool.Prev[area] = core;
-        _pool.SetState(area, AreaPool.BusyState);
-        z.Busy.Add(area);
-        _free.Tags[start >> FreeSpace.TagShift][start & FreeSpace.TagMask] = area;
-        z.Allocs++;
-        z.LiveAreas++;
-        z.LivePages += reserve - _guard;
+        if (_caches == null) return _carver.CarveArea(_zones[0], null, pages, alignPages, tag, core, 0, out page);
+        Zone z = _zones[core];
+        if (pages <= _caches.ClassLimit && _caches.TryHit(z, pages, alignPages, tag, out page)) return Status.Ok;
+        return _carver.CarveArea(z, _caches, pages, alignPages, tag, core, _caches.RefillExtras(z, pages), out page);
     }
 
     // ---- free ---------------------------------------------------------------------------------
@@ -413,13 +293,21 @@ public sealed partial class Allocator
         return FreePages((int)((address - span) >> _pageShift));
     }
 
-    /// <summary>Page-level <see cref="Free(ulong)"/>: <paramref name="page"/> is relative to the span.</summary>
+    /// <summary>
+    /// Page-level <see cref="Free(ulong)"/>: <paramref name="page"/> is relative to the span.
+    /// <list type="number">
+    /// <item>Find the area by the boundary tag of its first page and take it off its zone's
+    /// busy list (one zone section); from here until step 3 it is in transit.</item>
+    /// <item>Unmap it, outside every lock; a failed unmap puts it back on the busy list.</item>
+    /// <item>Queue it on its zone's lazy list, and purge if that takes the backlog over the threshold.</item>
+    /// </list>
+    /// </summary>
     public Status FreePages(int page)
     {
         if (!_started) return Status.NotStarted;
-        Zone z = null;
-        int area = page >= 0 && page < _spanPages ? UnlinkBusy(page, out z) : Nil;
-        if (area == Nil)
+        int area = Nil;
+        Zone z = page >= 0 && page < _spanPages ? UnlinkBusy(page, out area) : null;
+        if (z == null)
         {
             Interlocked.Increment(ref _failNotAnArea);
             return Status.NotAnArea;
@@ -428,66 +316,30 @@ public sealed partial class Allocator
         if (!_mmu.Unmap(page, pages))
         {
             // The translations are still live: the area stays allocated, the free failed.
-            RelinkBusy(z, area);
-            Interlocked.Decrement(ref z.InTransit);
+            z.RelinkBusy(area);
             Interlocked.Increment(ref _failUnmap);
             return Status.UnmapFailed;
         }
-        // From UnlinkBusy until here the area was in no structure (in transit); an allocation
-        // that runs out of space waits for it in PurgeAndWait.
-        PurgeIfOverThreshold(z, QueueLazy(z, area, pages));
+        _lazy.Queue(z, area, pages);
         return Status.Ok;
     }
 
-    /// <summary>
-    /// Takes the area starting at <paramref name="page"/> out of its zone's busy list, or
-    /// returns nil. The page's boundary tag finds the record in O(1) (read without a lock);
-    /// under the zone lock, its state, start and zone confirm it.
-    /// </summary>
-    private int UnlinkBusy(int page, out Zone z)
+    /// <summary>Step 1 of a free: the zone whose busy list gave up the live area starting at <paramref name="page"/>, or null.</summary>
+    private Zone UnlinkBusy(int page, out int area)
     {
-        z = null;
-        int[] tags = _free.Tags[page >> FreeSpace.TagShift];
-        int slot = page & FreeSpace.TagMask;
-        int area = tags[slot];
-        if (area == Nil) return Nil;
-        int zone = _zonesOn ? _pool.Prev[area] : 0;
-        if (zone < 0 || zone >= _zones.Length) return Nil;
-        z = _zones[zone];
-        lock (z.Lock)
-        {
-            long t0 = _clock.Ticks;
-            if (tags[slot] == area && _pool.IsBusy(area) && _pool.Start[area] == page && (!_zonesOn || _pool.Prev[area] == zone))
-            {
-                Interlocked.Increment(ref z.InTransit);
-                z.Busy.Remove(area);
-                _pool.SetState(area, 0);
-                z.Frees++;
-                z.LiveAreas--;
-                z.LivePages -= _pool.Size[area] - _guard;
-            }
-            else
-            {
-                area = Nil;
-            }
-            z.Cs.Record(_clock.Ticks - t0);
-        }
-        return area;
+        area = _tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask];
+        if (area == Nil) return null;
+        int zone = _caches != null ? _pool.Owner[area] : 0;
+        if (zone < 0 || zone >= _zones.Length) return null;
+        Zone z = _zones[zone];
+        return z.UnlinkBusy(area, page) ? z : null;
     }
 
-    /// <summary>Undoes <see cref="UnlinkBusy"/> after a failed unmap: the area is busy again, as before the call.</summary>
-    private void RelinkBusy(Zone z, int area)
+    /// <summary>Hands back a range whose map failed: off the busy list and straight to the lazy list (no unmap: nothing was installed).</summary>
+    private void FreeLazily(int page)
     {
-        lock (z.Lock)
-        {
-            long t0 = _clock.Ticks;
-            _pool.SetState(area, AreaPool.BusyState);
-            z.Busy.Add(area);
-            z.Frees--;
-            z.LiveAreas++;
-            z.LivePages += _pool.Size[area] - _guard;
-            z.Cs.Record(_clock.Ticks - t0);
-        }
+        Zone z = UnlinkBusy(page, out int area);
+        if (z != null) _lazy.Queue(z, area, _pool.Size[area] - _guard);
     }
 
     private Status Refuse(Status s)
@@ -498,4 +350,95 @@ public sealed partial class Allocator
 
     /// <summary>The address of span page <paramref name="page"/>.</summary>
     public ulong AddressOf(int page) => _config.SpanStart + ((ulong)(uint)page << _pageShift);
+
+    // ---- purges, drains, settings -------------------------------------------------------------
+
+    /// <summary>
+    /// Lazily freed pages allowed before a free triggers a purge. Takes effect on the next
+    /// free; a value below the current backlog makes that free purge. Before Start the
+    /// configuration's value applies (<see cref="VmapConfig.LazyMaxPages"/>).
+    /// <para>With zones, each zone checks the total only once its own lazy pages pass an even
+    /// share of the threshold, so frees do not read every other core's counter; with zone
+    /// purges, that share is the zone's threshold and the total is not read at all.</para>
+    /// </summary>
+    public int LazyMaxPages
+    {
+        get => _started ? _lazy.Threshold : 0;
+        set
+        {
+            if (_started) _lazy.SetThreshold(value < 0 ? 0 : value);
+        }
+    }
+
+    /// <summary>Lazy areas merged per critical section of a purge (0: the whole batch at once). Takes effect on the next purge; no effect before Start.</summary>
+    public int PurgeChunk
+    {
+        get => _started ? _carver.Chunk : 0;
+        set
+        {
+            if (_started) Interlocked.Exchange(ref _carver.Chunk, value < 0 ? 0 : value);
+        }
+    }
+
+    /// <summary>Pages freed and not yet handed back by a purge (all zones).</summary>
+    public int LazyPages => _started ? _lazy.LazyPages : 0;
+
+    /// <summary>
+    /// Purges the lazy backlog now, waiting first for a purge that is already running
+    /// (Linux purge_vmap_area_lazy). Returns when every area freed before the call is back,
+    /// or <see cref="Status.FlushFailed"/> when the MMU's flush failed: the backlog is then
+    /// still queued, whole, for the next purge.
+    /// </summary>
+    public Status Purge()
+    {
+        if (!_started) return Status.NotStarted;
+        return _lazy.PurgeAndWait() ? Status.Ok : Status.FlushFailed;
+    }
+
+    /// <summary>
+    /// Stops the purge thread (deferred purges only) after purging what is left. The allocator
+    /// stays usable; threshold purges then run inline.
+    /// </summary>
+    public void Stop()
+    {
+        if (_started) _lazy.Stop();
+    }
+
+    /// <summary>
+    /// Drain request handler (runs on <paramref name="core"/> or on its behalf): gives the
+    /// core's whole cache back to the free tree.
+    /// </summary>
+    public void DrainCore(int core)
+    {
+        if (_caches != null && core >= 0 && core < _zones.Length) _caches.Drain(core);
+    }
+
+    /// <summary>
+    /// Asks every core whose cache holds something to give it back to the free tree (Linux
+    /// drain_all_pages), and only those. Returns <see cref="Status.DrainTimeout"/> when a core
+    /// did not answer in time (its cache is intact), else Ok.
+    /// </summary>
+    public Status DrainCaches()
+    {
+        if (!_started) return Status.NotStarted;
+        if (_caches == null) return Status.Ok;
+        int self = _cores.Current;
+        if (self >= _coreCount) self %= _coreCount;
+        _mask.DrainForSpace(self, _caches, _board.Drain, this, _config.DrainTimeoutMs, out bool timedOut);
+        return timedOut ? Status.DrainTimeout : Status.Ok;
+    }
+
+    /// <summary>The drain mask now: a bit per core whose cache holds something.</summary>
+    public int DrainMask => _started ? _mask.Bits : 0;
+
+    /// <summary>
+    /// Fault injection for tests and soak runs: after <paramref name="after"/> more record
+    /// takes, the next <paramref name="takes"/> find the pool empty, wherever they happen (a
+    /// preload refill, a busy record, a cache refill).
+    /// </summary>
+    public void InjectPoolDry(int after, int takes)
+    {
+        if (!_started) return;
+        lock (_locks.Tree) _pool.InjectDry(after, takes);
+    }
 }

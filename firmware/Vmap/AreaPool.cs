@@ -46,6 +46,18 @@ internal sealed class AreaPool
     public readonly int[] Prev;
     public readonly int[] Next;
 
+    // The overloaded fields under the name of each use: the same arrays, so a named read costs
+    // nothing more than the raw one (the interpreter inlines no accessor call).
+
+    /// <summary>Aux of a free block: the largest block in its subtree (<see cref="AreaTree"/>).</summary>
+    public readonly int[] SubtreeMax;
+
+    /// <summary>Aux of a busy or lazy area: the caller's tag (vmallocinfo).</summary>
+    public readonly int[] CallerTag;
+
+    /// <summary>Prev of a busy, lazy or cached area: the core that allocated it, which names its zone.</summary>
+    public readonly int[] Owner;
+
     private int _head;      // the pooled records, linked through Next
     private int _available;
 
@@ -61,6 +73,9 @@ internal sealed class AreaPool
         Aux = HeapLimits.NewInts(n);
         Prev = HeapLimits.NewInts(n);
         Next = HeapLimits.NewInts(n);
+        SubtreeMax = Aux;
+        CallerTag = Aux;
+        Owner = Prev;
         ParentColor[Nil] = 1; // nil is black
         for (int i = capacity; i >= 1; i--)
         {

@@ -11,8 +11,8 @@ namespace Vmap;
 /// <item>every path from a node down to nil crosses the same number of black nodes.</item>
 /// </list>
 /// Hence the height is at most 2 log2(n + 1).
-/// <para>Augmentation: <c>Aux[n] = max(Size[n], Aux[Left[n]], Aux[Right[n]])</c>,
-/// the largest free block in n's subtree, with <c>Aux[nil] = 0</c>. It lets the lowest-fit search
+/// <para>Augmentation: <c>SubtreeMax[n] = max(Size[n], SubtreeMax[Left[n]], SubtreeMax[Right[n]])</c>
+/// (the pool's <c>Aux</c>), the largest free block in n's subtree, with <c>SubtreeMax[nil] = 0</c>. It lets the lowest-fit search
 /// skip every subtree that cannot hold the request.</para>
 /// <para>Nil (handle 0) is never written, so the zones' lists under other locks may share the pool.</para>
 /// The caller holds the lock that protects the tree.
@@ -34,6 +34,14 @@ internal sealed class AreaTree
     /// <summary>The number of nodes.</summary>
     public int Count;
 
+    /// <summary>
+    /// Work units done so far, only growing (see <see cref="CsMeter"/>): one per node a walk
+    /// visits (a descent, a climb, a fix-up step) and one per rotation. Each is a few array
+    /// loads and stores through calls the interpreter does not inline, the cost that grows with
+    /// the tree's height; the sections read the difference.
+    /// </summary>
+    public int Work;
+
     public AreaTree(AreaPool pool)
     {
         _start = pool.Start;
@@ -41,7 +49,7 @@ internal sealed class AreaTree
         _left = pool.Left;
         _right = pool.Right;
         _pc = pool.ParentColor;
-        _aux = pool.Aux;
+        _aux = pool.SubtreeMax;
     }
 
     // ---- node building blocks -------------------------------------------------------------
@@ -78,11 +86,14 @@ internal sealed class AreaTree
     /// <summary>Recomputes the augmented value from <paramref name="n"/> up to the root.</summary>
     private void PropagateToRoot(int n)
     {
+        int w = 0;
         while (n != Nil)
         {
             _aux[n] = ComputeMax(n);
             n = ParentOf(n);
+            w++;
         }
+        Work += w;
     }
 
     /// <summary>
@@ -91,13 +102,16 @@ internal sealed class AreaTree
     /// </summary>
     public void SizeChanged(int n)
     {
+        int w = 1;
         while (n != Nil)
         {
             int m = ComputeMax(n);
-            if (_aux[n] == m) return;
+            if (_aux[n] == m) break;
             _aux[n] = m;
             n = ParentOf(n);
+            w++;
         }
+        Work += w;
     }
 
     // ---- rotations --------------------------------------------------------------------------
@@ -110,6 +124,7 @@ internal sealed class AreaTree
 
     private void RotateLeft(int x)
     {
+        Work++;
         int y = _right[x];
         int b = _left[y];
         _right[x] = b;
@@ -123,6 +138,7 @@ internal sealed class AreaTree
 
     private void RotateRight(int y)
     {
+        Work++;
         int x = _left[y];
         int b = _right[x];
         _left[y] = b;
@@ -177,8 +193,10 @@ internal sealed class AreaTree
         bool goLeft = false;
         predecessor = Nil;
         successor = Nil;
+        int w = 1;
         while (cur != Nil)
         {
+            w++;
             parent = cur;
             goLeft = key < _start[cur];
             if (goLeft)
@@ -199,6 +217,7 @@ internal sealed class AreaTree
         else if (goLeft) _left[parent] = n;
         else _right[parent] = n;
         _aux[n] = _size[n];
+        Work += w;
         SizeChanged(parent);
         Count++;
         InsertFixup(n);
@@ -224,6 +243,7 @@ internal sealed class AreaTree
     {
         while (true)
         {
+            Work++;
             int p = ParentOf(n);
             if (p == Nil)
             {
@@ -300,7 +320,11 @@ internal sealed class AreaTree
             // Two children: z's successor y (leftmost of the right subtree, no left child)
             // leaves its own place to its right child, then takes z's place and colour.
             int y = _right[z];
-            while (_left[y] != Nil) y = _left[y];
+            while (_left[y] != Nil)
+            {
+                y = _left[y];
+                Work++;
+            }
             removedBlack = IsBlack(y);
             child = _right[y];
             if (ParentOf(y) == z)
@@ -346,6 +370,7 @@ internal sealed class AreaTree
     {
         while (x != Root && (x == Nil || IsBlack(x)))
         {
+            Work++;
             if (x == _left[p])
             {
                 int w = _right[p];

@@ -56,9 +56,13 @@ public sealed class CsMeter
 
     private static long MicrosToTicks(long micros, long ticksPerSecond) => (micros * ticksPerSecond + 999999) / 1000000;
 
-    /// <summary>Records one section of <paramref name="ticks"/>. Caller still holds the lock.</summary>
-    public void Record(long ticks)
+    /// <summary>Work units of the section with the most units.</summary>
+    public int MaxUnits;
+
+    /// <summary>Records one section of <paramref name="ticks"/> that did <paramref name="units"/> work units. Caller still holds the lock.</summary>
+    public void Record(long ticks, int units)
     {
+        if (units > MaxUnits) MaxUnits = units;
         if (ticks < 0)
         {
             // The clock went backwards (a jumping clock): the section's length is unknown.

@@ -18,7 +18,8 @@ namespace Vmap;
 /// would make such a profile die at start-up on the device. A chunked read costs a shift, a
 /// mask and one more array load.
 /// </para>
-/// Protected by the allocator's free-tree lock.
+/// Work units (<see cref="AreaTree.Work"/>): one per tree node a search visits, one per split
+/// or merge, plus the tree's own. Protected by the allocator's free-tree lock.
 /// </summary>
 internal sealed class FreeSpace
 {
@@ -141,6 +142,7 @@ internal sealed class FreeSpace
         {
             // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree either
             // starts below from or was rejected.
+            tree.Work++;
             if (_start[n] >= from)
             {
                 int l = _left[n];
@@ -170,6 +172,7 @@ internal sealed class FreeSpace
             // is too.)
             while (true)
             {
+                tree.Work++;
                 int p = tree.ParentOf(n);
                 if (p == Nil) return Nil;
                 bool fromLeft = _left[p] == n;
@@ -250,6 +253,7 @@ internal sealed class FreeSpace
                 break;
         }
         FreePages -= pages;
+        Tree.Work++; // the split itself: the record and tag writes above
     }
 
     // ---- giving back -------------------------------------------------------------------------
@@ -270,6 +274,7 @@ internal sealed class FreeSpace
         bool touchPrev = prev != Nil && _pool.IsFree(prev) && _start[prev] + _size[prev] == start;
         bool touchNext = next != Nil && _pool.IsFree(next) && _start[next] == end;
         FreePages += size;
+        Tree.Work++; // the merge itself: the neighbour checks and tag writes below
 
         if (touchPrev && touchNext)
         {

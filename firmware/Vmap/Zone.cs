@@ -1,28 +1,44 @@
+using System.Threading;
+using Vmap.Hal;
+
 namespace Vmap;
 
 /// <summary>
-/// A core zone (Linux 6.9's vmap node): what one logical core keeps for itself so that cores
-/// stop meeting on the free-tree lock (seed 003).
+/// A core zone (Linux 6.9's vmap node): what one logical core keeps for itself (seed 003).
 /// <list type="bullet">
-/// <item>A cache of free areas in size classes, one class per page count from 1 to the
-///   board's SizeClassLimit, each a stack through <c>Next</c>. Cached areas are carved already
-///   (with their guard pages) and belong to no tree.</item>
 /// <item>The busy list of the areas this core handed out; a free finds the zone through the
-///   area's record, whichever core frees it.</item>
-/// <item>Its own lazy list (lock-free, like the global one of Linux) and lazy page count.</item>
+///   area's <c>Owner</c>, whichever core frees it. The busy-list operations are here.</item>
+/// <item>A cache of free areas in size classes, one class per page count from 1 to the
+///   board's SizeClassLimit, each a stack through <c>Next</c> (its policy: <see cref="ZoneCaches"/>).
+///   Cached areas are carved already (with their guard pages) and belong to no tree.</item>
+/// <item>Its own lazy list (lock-free, like the global one of Linux) and lazy page count
+///   (its policy: <see cref="LazyPurge"/>).</item>
 /// </list>
 /// With zones off there is one zone, whose lock is the free-tree lock and which caches nothing:
 /// the plain global-lock allocator.
 /// </summary>
 internal sealed class Zone
 {
-    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, int classLimit, int[] classCaps)
+    private const int Nil = AreaPool.Nil;
+
+    private readonly AreaPool _pool;
+    private readonly int[][] _tags;
+    private readonly IClock _clock;
+    private readonly int _guard;
+    private readonly bool _ownerIsZone; // zones on: an area's Owner is its zone's index
+
+    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, FreeSpace space, IClock clock, int guard, bool zonesOn, int classLimit, int[] classCaps)
     {
-        CacheCap = classCaps;
         Index = index;
         Lock = lockObject;
         Cs = meter;
+        _pool = pool;
+        _tags = space.Tags;
+        _clock = clock;
+        _guard = guard;
+        _ownerIsZone = zonesOn;
         Busy = new BusyList(pool);
+        CacheCap = classCaps;
         CacheHead = new int[classLimit + 1];
         CacheCount = new int[classLimit + 1];
         CacheLow = new int[classLimit + 1];
@@ -31,13 +47,13 @@ internal sealed class Zone
     /// <summary>The core this zone belongs to (0 with zones off).</summary>
     public readonly int Index;
 
-    /// <summary>The zone lock: protects the busy list, the cache and the counters below.</summary>
+    /// <summary>The zone lock (<see cref="Locks"/>): protects the busy list, the cache and the counters below.</summary>
     public readonly object Lock;
 
     /// <summary>Timing of this lock's critical sections.</summary>
     public readonly CsMeter Cs;
 
-    /// <summary>Live areas handed out by this core, by start page.</summary>
+    /// <summary>Live areas handed out by this core.</summary>
     public readonly BusyList Busy;
 
     /// <summary>Per size class (pages): the top of the stack of cached areas; zone lock.</summary>
@@ -52,6 +68,13 @@ internal sealed class Zone
     /// <summary>Per size class: most areas the stack may hold (more go back to the free tree); read-only, shared by the zones.</summary>
     public readonly int[] CacheCap;
 
+    /// <summary>
+    /// Work units done under the zone lock, only growing (see <see cref="CsMeter"/>): one per
+    /// busy-list insert or removal and one per cache push or pop: each a handful of array
+    /// stores and counter updates.
+    /// </summary>
+    public int Work;
+
     // Counters: zone lock.
     public int CachedAreas;
     public int CachedPages;   // reserved pages, guard pages included
@@ -65,15 +88,11 @@ internal sealed class Zone
     public int Decayed;       // areas decay gave back to the free tree
     public int CapRefusals;   // returns the zone-wide caps turned away since the last decay
 
-    /// <summary>The zone's own purges (<see cref="Allocator"/> PurgeZone): written by the holder of <see cref="PurgeGate"/>.</summary>
+    /// <summary>The zone's own purges (<see cref="PurgeMode.Zones"/>): written by the holder of its purge gate.</summary>
     public readonly PurgeCounters Purged = new PurgeCounters();
 
-    /// <summary>
-    /// Held while this zone's own purge (<see cref="PurgeMode.Zones"/>) or a global purge's decay
-    /// of its cache runs. A zone purge only tries it; a global purge waits for it, so an
-    /// allocation that purges for space also waits for the zone purges already on their way.
-    /// </summary>
-    public readonly PurgeGate PurgeGate = new PurgeGate();
+    /// <summary>Lazy pages merged per zone by this zone's own purge (only this zone's entry is ever set); its purge gate.</summary>
+    public int[] PurgeDelta;
 
     // Interlocked only.
     public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
@@ -81,4 +100,90 @@ internal sealed class Zone
     public int InTransit;     // operations holding this zone's space in no structure: a free between
                               // the busy list and the lazy list, a drain or decay between the cache
                               // and the free tree (a refill moves space under both locks: never)
+
+    // ---- the busy list ----------------------------------------------------------------------
+
+    /// <summary>Enters a carved range into the busy list and tags its first page. Caller holds the zone lock.</summary>
+    public void EnterBusyLocked(int area, int start, int reserve, int tag, int core)
+    {
+        AreaPool pool = _pool;
+        pool.Start[area] = start;
+        pool.Size[area] = reserve;
+        pool.CallerTag[area] = tag;
+        pool.Owner[area] = core;
+        pool.SetState(area, AreaPool.BusyState);
+        Busy.Add(area);
+        _tags[start >> FreeSpace.TagShift][start & FreeSpace.TagMask] = area;
+        Allocs++;
+        LiveAreas++;
+        LivePages += reserve - _guard;
+        Work++;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="area"/>, found by the boundary tag of <paramref name="page"/>
+    /// without a lock, off the busy list if under the lock it still is the live area that
+    /// starts there and belongs to this zone; then it is in transit (see <see cref="InTransit"/>)
+    /// until <see cref="QueueLazy"/> or <see cref="RelinkBusy"/>. One zone section.
+    /// </summary>
+    public bool UnlinkBusy(int area, int page)
+    {
+        AreaPool pool = _pool;
+        bool taken = false;
+        lock (Lock)
+        {
+            long t0 = _clock.Ticks;
+            if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && pool.IsBusy(area) && pool.Start[area] == page && (!_ownerIsZone || pool.Owner[area] == Index))
+            {
+                Interlocked.Increment(ref InTransit);
+                Busy.Remove(area);
+                pool.SetState(area, 0);
+                Frees++;
+                LiveAreas--;
+                LivePages -= pool.Size[area] - _guard;
+                Work++;
+                taken = true;
+            }
+            Cs.Record(_clock.Ticks - t0, taken ? 1 : 0);
+        }
+        return taken;
+    }
+
+    /// <summary>Undoes <see cref="UnlinkBusy"/> after a failed unmap: the area is busy again, as before, and its transit ends.</summary>
+    public void RelinkBusy(int area)
+    {
+        lock (Lock)
+        {
+            long t0 = _clock.Ticks;
+            _pool.SetState(area, AreaPool.BusyState);
+            Busy.Add(area);
+            Frees--;
+            LiveAreas++;
+            LivePages += _pool.Size[area] - _guard;
+            Work++;
+            Cs.Record(_clock.Ticks - t0, 1);
+        }
+        Interlocked.Decrement(ref InTransit);
+    }
+
+    // ---- the lazy list --------------------------------------------------------------------
+
+    /// <summary>
+    /// Pushes a freed, unmapped area on the lazy list (its pages are counted first, as Linux
+    /// does, so a purge that takes it at once never drives the count below zero), then ends
+    /// the free's transit. Returns the zone's lazy pages.
+    /// </summary>
+    public int QueueLazy(int area, int pages)
+    {
+        int mine = Atomic.Update(ref LazyPages, -1, 0, pages);
+        Atomic.Push(ref LazyHead, _pool.Next, area);
+        Interlocked.Decrement(ref InTransit);
+        return mine;
+    }
+
+    /// <summary>Puts an area of a failed purge back on the lazy list (its pages never left the count).</summary>
+    public void Requeue(int area) => Atomic.Push(ref LazyHead, _pool.Next, area);
+
+    /// <summary>Subtracts <paramref name="pages"/> merged or cached by a purge from the lazy count.</summary>
+    public void DropLazy(int pages) => Atomic.Update(ref LazyPages, -1, 0, -pages);
 }

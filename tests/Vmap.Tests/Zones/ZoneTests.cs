@@ -261,14 +261,15 @@ public sealed class ZoneTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void Idle_leftovers_that_fill_the_zone_caps_decay_and_the_classes_in_use_get_their_room_back()
     {
-        // 2 cores, LazyMaxPages 1024: a zone caches at most 2 * 512 * 2 + 64 = 2112 pages. Four
+        // 2 cores, LazyMaxPages 1024: a zone caches at most 2 * 512 * 2 + 64 = 2112 pages (the
+        // span's cap, an eighth of 65536 pages shared by 2 zones, is 4096). Four
         // big classes, used once, leave four areas each, which plain decay spares (a quarter of
         // what lies beyond one refill rounds to 0), and together they fill the cap exactly
         // (4 * (130 + 131 + 133 + 134) = 2112 reserved pages). Then the one-page class in use
         // finds no room: its refills cache nothing and its returns are turned away, so without
         // more it would go to the free tree on every allocation for good. Those refusals make
         // the next decays take idle areas too, and the class gets its room back.
-        var rig = ZoneRig(cores: 2, spanPages: 16384, guard: 1, lazyMax: 1024, classLimit: 256);
+        var rig = ZoneRig(cores: 2, spanPages: 65536, guard: 1, lazyMax: 1024, classLimit: 256);
         rig.Sim.Cores.Bind(1);
         var big = new List<int>();
         foreach (int size in new[] { 129, 130, 132, 133 })
@@ -295,8 +296,7 @@ public sealed class ZoneTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void One_core_can_use_the_records_of_every_core()
     {
-        // The pool keeps a home range of records per core (so cores write different cache
-        // lines), but a core whose home runs dry borrows: the whole pool serves any core.
+        // The pool is one list shared by every core: one core may use all of its records.
         var rig = ZoneRig(cores: 4, spanPages: 1024, guard: 1, lazyMax: 100_000, classLimit: 4, maxAreas: 48);
         rig.Sim.Cores.Bind(2);
         var live = new List<int>();

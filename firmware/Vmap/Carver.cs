@@ -51,7 +51,7 @@ internal sealed class Carver
         _zonesOn = c.Zones;
         _preload = new int[c.Cores];
         Chunk = c.PurgeChunk;
-        Pool = new AreaPool(c.MaxAreas);
+        Pool = new AreaPool(c.PoolCapacity());
         Space = new FreeSpace(Pool, _spanPages);
         _tree = Space.Tree;
         int whole = Pool.TakeLocked();

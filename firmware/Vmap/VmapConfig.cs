@@ -45,12 +45,13 @@ public sealed class VmapConfig
     public int GuardPages = 1;
 
     /// <summary>
-    /// Area records in the fixed pool (default 65536, 32 bytes each). Every free block, busy
-    /// area, lazily freed area, cached area and preload slot holds one; when the pool runs dry
-    /// an allocation purges and retries, then fails with <see cref="Status.NoRecords"/>.
-    /// At least Cores + 2.
+    /// A ceiling on the area records of the fixed pool (32 bytes each); 0 (the default) sizes
+    /// the pool from the span alone (<see cref="PoolCapacity"/>), which no workload can run dry.
+    /// Every free block, busy area, lazily freed area, cached area and preload slot holds one;
+    /// below the span's need, a pool that runs dry makes an allocation purge, drain and retry,
+    /// then fail with <see cref="Status.NoRecords"/>. 0, or at least Cores + 2.
     /// </summary>
-    public int MaxAreas = 65536;
+    public int MaxAreas;
 
     /// <summary>Logical cores, 1 to 32 (default 1). One preload slot and one zone each.</summary>
     public int Cores = 1;
@@ -98,6 +99,22 @@ public sealed class VmapConfig
 
     /// <summary>How long a drain waits for the other cores, in milliseconds (default 100).</summary>
     public int DrainTimeoutMs = 100;
+
+    /// <summary>
+    /// The records the pool is built with: what the span can ever need, capped by
+    /// <see cref="MaxAreas"/> (when set) and by the largest heap object. Every busy, lazy or
+    /// cached area covers at least 1 + GuardPages pages and free blocks never touch (two
+    /// adjacent ones merge), so at most one free block lies between two areas: with guard pages
+    /// the ranges number at most 2 (span / (2 + guard)) + 2; without, one per page. Add one
+    /// preload slot per core and the record a carve takes before it splits.
+    /// </summary>
+    public int PoolCapacity()
+    {
+        long pages = SpanPages;
+        long need = (GuardPages == 0 ? pages : 2 * (pages / (2 + GuardPages)) + 2) + Cores + 1;
+        if (MaxAreas > 0 && MaxAreas < need) need = MaxAreas;
+        return need > MaxPoolCapacity ? MaxPoolCapacity : (int)need;
+    }
 
     /// <summary>The span's size in pages (valid after a successful <see cref="Validate"/>).</summary>
     public int SpanPages => (int)(SpanSize / (ulong)PageSize);
@@ -150,8 +167,8 @@ public sealed class VmapConfig
             return Problem("Cores", Cores, "must be from 1 to 32");
         if (GuardPages < 0 || GuardPages > 1024 || GuardPages >= SpanPages)
             return Problem("GuardPages", GuardPages, "must be from 0 to 1024 and smaller than the span");
-        if (MaxAreas < Cores + 2)
-            return Problem("MaxAreas", MaxAreas, "must be at least Cores + 2 (" + (Cores + 2) + ")");
+        if (MaxAreas != 0 && MaxAreas < Cores + 2)
+            return Problem("MaxAreas", MaxAreas, "must be 0 (sized from the span) or at least Cores + 2 (" + (Cores + 2) + ")");
         if (MaxAreas > MaxPoolCapacity)
             return Problem("MaxAreas", MaxAreas, "makes each of the pool's record arrays " + (MaxAreas + 1) + " ints long, more than the largest object of the nanoFramework heap (" + HeapLimits.MaxArrayInts + " ints): at most " + MaxPoolCapacity);
         if (LazyMaxPages < DefaultLazyMaxPages)

@@ -18,8 +18,11 @@ internal sealed class ZoneCaches
 {
     private const int Nil = AreaPool.Nil;
 
-    // Records a refill may not take from the pool: kept for splits and busy areas.
-    private const int PoolReserve = 64;
+    // Records a refill may not take from the pool, kept for splits and busy areas: an eighth
+    // of the pool, at most 64. (A pool sized from the span cannot run dry; one capped by
+    // MaxAreas can, and caches must not be what empties it.)
+    private const int PoolReserveMax = 64;
+    private readonly int _poolReserve;
 
     // A refill carves one run of at most this many areas and this many pages (guards
     // included), so small classes take several areas per trip to the free tree and big
@@ -75,6 +78,7 @@ internal sealed class ZoneCaches
             _refillBatch[cls] = batch > RefillMaxAreas ? RefillMaxAreas : batch > 1 ? batch : 1;
         }
         ZoneAreaCap = _pool.Capacity / (2 * c.Cores);
+        _poolReserve = _pool.Capacity >> 3 < PoolReserveMax ? _pool.Capacity >> 3 : PoolReserveMax;
         int share = c.EffectiveLazyMaxPages() / c.Cores;
         long byPurge = 2L * share * (1 + _guard) + RefillMaxPages;
         long bySpan = (c.SpanPages >> CacheSpanShift) / c.Cores;
@@ -192,7 +196,7 @@ internal sealed class ZoneCaches
                 int room = Room(z, pages);
                 if (extras > room) extras = room;
             }
-            if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
+            if (extras > 0 && _pool.Available > _poolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
             int work = z.Work - w0;
             z.Cs.Record(_clock.Ticks - t0, work);
             return work;

@@ -95,7 +95,7 @@ public sealed record BoardProfile
             PageSize = p.Int("page_size", 256, 1 << 24),
             SpanStart = p.ULong("span_start"),
             SpanSize = p.ULong("span_size"),
-            MaxAreas = p.Int("max_areas", 4, VmapConfig.MaxPoolCapacity),
+            MaxAreas = p.Int("max_areas", 0, VmapConfig.MaxPoolCapacity),
             GuardPages = p.Int("guard_pages", 0, 1024),
             LazyMaxPages = p.Int("lazy_max_pages", 0, int.MaxValue),
             PurgeChunk = p.Int("purge_chunk", 0, 1 << 20),

@@ -294,6 +294,33 @@ public sealed class ZoneTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void All_zone_caches_together_hold_at_most_an_eighth_of_the_span()
+    {
+        // The esp32 window: 64 pages, 2 cores, lazy_max_pages 16, no guard. Before, two zones
+        // could cache 32 of the 64 pages on top of the 16 lazy ones; now at most 8 together.
+        var rig = ZoneRig(cores: 2, spanPages: 64, guard: 0, lazyMax: 16, classLimit: 8, maxAreas: 0);
+        var rnd = new Random(5);
+        var live = new List<int>();
+        for (int op = 0; op < 5000; op++)
+        {
+            rig.Sim.Cores.Bind(rnd.Next(2));
+            if (live.Count > 0 && rnd.Next(2) == 0)
+            {
+                int k = rnd.Next(live.Count);
+                rig.Free(live[k]);
+                live.RemoveAt(k);
+            }
+            else if (rig.A.AllocPages(rnd.Next(1, 9), 1, 0, out int page) == Status.Ok)
+            {
+                live.Add(page);
+            }
+            Assert.True(rig.Stats().CachedPages <= 64 / 8, $"op {op}: {rig.Stats().CachedPages} pages cached");
+        }
+        rig.Sim.Cores.Bind(0);
+        rig.Check();
+    }
+
+    [Fact]
     public void One_core_can_use_the_records_of_every_core()
     {
         // The pool is one list shared by every core: one core may use all of its records.

@@ -52,6 +52,9 @@ public sealed partial class Allocator : IDrainable
     private int _spanPages;
     private int _guard;
     private int _pageShift;
+    private ulong _pageSize;
+    private ulong _spanSize;
+    private ulong _spanStart;
     private bool _started;
 
     // Refused calls: Interlocked only (they are counted outside every lock).
@@ -119,6 +122,9 @@ public sealed partial class Allocator : IDrainable
         _spanPages = c.SpanPages;
         _guard = c.GuardPages;
         _pageShift = VmapConfig.Fls(c.PageSize) - 1;
+        _pageSize = (ulong)c.PageSize;
+        _spanSize = c.SpanSize;
+        _spanStart = c.SpanStart;
         _coreCount = c.Cores;
         int spanPageLow = (int)((c.SpanStart >> _pageShift) & (VmapConfig.MaxSpanPages - 1));
         long tps = _clock.TicksPerSecond;
@@ -160,10 +166,11 @@ public sealed partial class Allocator : IDrainable
     {
         address = 0;
         if (!_started) return Status.NotStarted;
-        if (size == 0 || size > _config.SpanSize) return Refuse(Status.InvalidSize);
-        if (!VmapConfig.IsPowerOfTwo(align) || align > _config.SpanSize) return Refuse(Status.InvalidAlignment);
-        int pages = (int)((size + (ulong)_config.PageSize - 1) >> _pageShift);
-        int alignPages = align <= (ulong)_config.PageSize ? 1 : (int)(align >> _pageShift);
+        // Into 32-bit page counts at once: every 64-bit operation is several on a 32-bit interpreter.
+        if (size == 0 || size > _spanSize) return Refuse(Status.InvalidSize);
+        if (align == 0 || align > _spanSize || (align & (align - 1)) != 0) return Refuse(Status.InvalidAlignment);
+        int pages = (int)((size - 1) >> _pageShift) + 1;
+        int alignPages = align > _pageSize ? (int)(align >> _pageShift) : 1;
         Status s = AllocPages(pages, alignPages, tag, out int page);
         if (s == Status.Ok) address = AddressOf(page);
         return s;
@@ -284,13 +291,13 @@ public sealed partial class Allocator : IDrainable
     public Status Free(ulong address)
     {
         if (!_started) return Status.NotStarted;
-        ulong span = _config.SpanStart;
-        if (address < span || address - span >= _config.SpanSize || ((address - span) & ((ulong)_config.PageSize - 1)) != 0)
+        ulong offset = address - _spanStart; // wraps to a huge value below the span
+        if (offset >= _spanSize || (offset & (_pageSize - 1)) != 0)
         {
             Interlocked.Increment(ref _failNotAnArea);
             return Status.NotAnArea;
         }
-        return FreePages((int)((address - span) >> _pageShift));
+        return FreePages((int)(offset >> _pageShift));
     }
 
     /// <summary>
@@ -349,7 +356,7 @@ public sealed partial class Allocator : IDrainable
     }
 
     /// <summary>The address of span page <paramref name="page"/>.</summary>
-    public ulong AddressOf(int page) => _config.SpanStart + ((ulong)(uint)page << _pageShift);
+    public ulong AddressOf(int page) => _spanStart + ((ulong)(uint)page << _pageShift);
 
     // ---- purges, drains, settings -------------------------------------------------------------
 

@@ -54,7 +54,8 @@ internal sealed class AreaTree
 
     // ---- node building blocks -------------------------------------------------------------
 
-    private const int ParentBits = 0x1FFFFFFE; // bits 1..28 of ParentColor
+    /// <summary>Bits 1..28 of ParentColor: the parent handle.</summary>
+    public const int ParentBits = 0x1FFFFFFE;
 
     public int ParentOf(int n) => (_pc[n] & ParentBits) >> 1;
 
@@ -90,7 +91,7 @@ internal sealed class AreaTree
         while (n != Nil)
         {
             _aux[n] = ComputeMax(n);
-            n = ParentOf(n);
+            n = (_pc[n] & ParentBits) >> 1;
             w++;
         }
         Work += w;
@@ -108,7 +109,7 @@ internal sealed class AreaTree
             int m = ComputeMax(n);
             if (_aux[n] == m) break;
             _aux[n] = m;
-            n = ParentOf(n);
+            n = (_pc[n] & ParentBits) >> 1;
             w++;
         }
         Work += w;

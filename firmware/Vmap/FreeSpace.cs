@@ -32,6 +32,8 @@ internal sealed class FreeSpace
     private readonly int[] _next;
     private readonly int[] _left;
     private readonly int[] _right;
+    private readonly int[] _max;
+    private readonly int[] _parentColor;
 
     /// <summary>The free tree, augmented with the largest block of each subtree.</summary>
     public readonly AreaTree Tree;
@@ -69,6 +71,8 @@ internal sealed class FreeSpace
         _next = pool.Next;
         _left = pool.Left;
         _right = pool.Right;
+        _max = pool.SubtreeMax;
+        _parentColor = pool.ParentColor;
         Tree = new AreaTree(pool);
     }
 
@@ -91,11 +95,10 @@ internal sealed class FreeSpace
         return start + ((align - ((start + alignOffset) & mask)) & mask);
     }
 
+    /// <summary>True when <paramref name="block"/> (at least <paramref name="pages"/> long) holds them on an <paramref name="align"/> boundary.</summary>
     private bool Fits(int block, int pages, int align, int alignOffset)
     {
         int size = _size[block];
-        if (size < pages) return false;
-        if (align == 1) return true;
         int start = _start[block];
         long aligned = AlignUp(start, align, alignOffset);
         return aligned + pages <= (long)start + size;
@@ -133,35 +136,43 @@ internal sealed class FreeSpace
     /// </summary>
     public int FindLowestFit(int pages, int align, int alignOffset, int from, out int resumeAt)
     {
+        // The tree's arrays are read directly: the interpreter inlines no call, and this loop
+        // runs once per tree level.
         resumeAt = -1;
         AreaTree tree = Tree;
+        int[] max = _max;
         int n = tree.Root;
-        if (tree.SubtreeMax(n) < pages) return Nil;
+        if (max[n] < pages) return Nil;
         int rejected = 0;
+        int work = 0;
         while (true)
         {
             // Invariant: SubtreeMax(n) >= pages, and every block below n's subtree either
             // starts below from or was rejected.
-            tree.Work++;
+            work++;
             if (_start[n] >= from)
             {
                 int l = _left[n];
-                if (tree.SubtreeMax(l) >= pages)
+                if (max[l] >= pages)
                 {
                     n = l;
                     continue;
                 }
-                if (Fits(n, pages, align, alignOffset)) return n;
-                if (_size[n] >= pages && ++rejected > MaxRejections)
+                if (_size[n] >= pages)
                 {
-                    resumeAt = _start[n] + 1;
-                    return Nil;
+                    if (align == 1 || Fits(n, pages, align, alignOffset)) break;
+                    if (++rejected > MaxRejections)
+                    {
+                        resumeAt = _start[n] + 1;
+                        n = Nil;
+                        break;
+                    }
                 }
             }
             // n is done (rejected, too small, or with its left subtree below from): its right
             // subtree holds the next blocks in address order.
             int r = _right[n];
-            if (tree.SubtreeMax(r) >= pages)
+            if (max[r] >= pages)
             {
                 n = r;
                 continue;
@@ -170,26 +181,50 @@ internal sealed class FreeSpace
             // child; that ancestor and its right subtree are the next blocks in address order.
             // (A left subtree is only entered from a node at or above from, so that ancestor
             // is too.)
-            while (true)
+            if (!Climb(ref n, pages, align, alignOffset, ref rejected, ref work, out resumeAt)) break;
+        }
+        tree.Work += work;
+        return n;
+    }
+
+    /// <summary>
+    /// The climb of <see cref="FindLowestFit"/> from an exhausted subtree at <paramref name="n"/>:
+    /// returns true with <paramref name="n"/> at the next right subtree to search, or false
+    /// with <paramref name="n"/> the fit found, or nil (none, or a step's rejections used up:
+    /// then <paramref name="resumeAt"/> is set).
+    /// </summary>
+    private bool Climb(ref int n, int pages, int align, int alignOffset, ref int rejected, ref int work, out int resumeAt)
+    {
+        resumeAt = -1;
+        int[] max = _max;
+        int[] pc = _parentColor;
+        while (true)
+        {
+            work++;
+            int p = (pc[n] & AreaTree.ParentBits) >> 1;
+            if (p == Nil)
             {
-                tree.Work++;
-                int p = tree.ParentOf(n);
-                if (p == Nil) return Nil;
-                bool fromLeft = _left[p] == n;
-                n = p;
-                if (!fromLeft) continue;
-                if (Fits(n, pages, align, alignOffset)) return n;
-                if (_size[n] >= pages && ++rejected > MaxRejections)
+                n = Nil;
+                return false;
+            }
+            bool fromLeft = _left[p] == n;
+            n = p;
+            if (!fromLeft) continue;
+            if (_size[n] >= pages)
+            {
+                if (align == 1 || Fits(n, pages, align, alignOffset)) return false;
+                if (++rejected > MaxRejections)
                 {
                     resumeAt = _start[n] + 1;
-                    return Nil;
+                    n = Nil;
+                    return false;
                 }
-                r = _right[n];
-                if (tree.SubtreeMax(r) >= pages)
-                {
-                    n = r;
-                    break;
-                }
+            }
+            int r = _right[n];
+            if (max[r] >= pages)
+            {
+                n = r;
+                return true;
             }
         }
     }

@@ -54,6 +54,7 @@ internal sealed class Carver
         Pool = new AreaPool(c.PoolCapacity());
         Space = new FreeSpace(Pool, _spanPages);
         _tree = Space.Tree;
+        for (int i = 0; i < _preload.Length; i++) _preload[i] = Pool.TakeLocked();
         int whole = Pool.TakeLocked();
         Pool.Start[whole] = 0;
         Pool.Size[whole] = _spanPages;
@@ -66,21 +67,6 @@ internal sealed class Carver
     /// <summary>The free tree's work counter (see <see cref="AreaTree.Work"/>); free-tree lock.</summary>
     public int Work => _tree.Work;
 
-    /// <summary>Linux ne_fit_preload: gives <paramref name="core"/> a spare record for a no-edge split, in its own short section before the carving one.</summary>
-    public void RefillPreload(int core)
-    {
-        lock (Lock)
-        {
-            long t0 = _clock.Ticks;
-            if (_preload[core] == Nil)
-            {
-                _preload[core] = Pool.TakeLocked();
-                if (_preload[core] != Nil) PreloadRefills++;
-            }
-            Cs.Record(_clock.Ticks - t0, 1);
-        }
-    }
-
     /// <summary>
     /// An allocation's slow path: carves <paramref name="pages"/> pages plus the guard and
     /// enters the area in zone <paramref name="z"/>'s busy list in ONE free-tree section (one
@@ -92,7 +78,6 @@ internal sealed class Carver
     public Status CarveArea(Zone z, ZoneCaches caches, int pages, int alignPages, int tag, int core, int extras, out int page)
     {
         int reserve = pages + _guard;
-        if (_preload[core] == Nil) RefillPreload(core); // a hint read: CarveLocked copes with a miss
         Status s;
         int from = 0;
         do
@@ -155,10 +140,10 @@ internal sealed class Carver
         }
         if (fit == FitType.NoEdge)
         {
-            // The core's preload slot, refilled before this section. Another thread on the same
-            // logical core may have taken it since (every managed thread of a single-core board
-            // shares core 0): then take a record from the pool here, which never waits (Linux
-            // falls back to a GFP_NOWAIT allocation inside the lock the same way, seed 001).
+            // The core's preload slot, refilled at the end of every section that used it. Empty
+            // only when the pool was (or a take was refused by fault injection): then take a
+            // record from the pool here, which never waits (Linux falls back to a GFP_NOWAIT
+            // allocation inside the lock the same way, seed 001).
             spare = _preload[core];
             if (spare != Nil)
             {
@@ -180,6 +165,15 @@ internal sealed class Carver
         Pool.Start[record] = at;
         Pool.Size[record] = reserve;
         Fits[(int)fit]++;
+        if (fit == FitType.NoEdge)
+        {
+            // Linux ne_fit_preload refills the slot before taking the lock because its
+            // allocation may sleep; a take from this pool never waits, so the refill is part of
+            // this section (O(1)) and costs no second lock round trip.
+            spare = Pool.TakeLocked();
+            _preload[core] = spare;
+            if (spare != Nil) PreloadRefills++;
+        }
         area = record;
         start = at;
         return Status.Ok;

@@ -83,7 +83,7 @@ public static class TuneVerb
                     ["purge_chunk"] = best.PurgeChunk.ToString(),
                 });
                 BoardProfile.Parse(updated, profile.Path); // never write a profile that would not load
-                File.WriteAllText(profile.Path, updated);
+                ProfileWriter.WriteAtomically(profile.Path, updated);
                 console.MarkupLine($"wrote lazy_max_pages = {best.LazyMaxPages} and purge_chunk = {best.PurgeChunk} into {Markup.Escape(profile.Path)}");
             }
             return 0;

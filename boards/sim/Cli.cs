@@ -274,10 +274,14 @@ public static class Cli
         return bench;
     }
 
-    /// <summary>A Spectre console on <paramref name="output"/> (colours and live progress only on a real terminal).</summary>
+    /// <summary>
+    /// A Spectre console on <paramref name="output"/>: colours and live progress only on a real
+    /// terminal; box-drawing borders only on a terminal whose locale is UTF-8 and whose TERM is not
+    /// dumb (LANG=C, TERM=dumb, files and pipes get ASCII); 132 columns for files and pipes.
+    /// </summary>
     internal static IAnsiConsole Console(TextWriter output)
     {
-        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        bool terminal = IsTerminal(output);
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
@@ -286,7 +290,22 @@ public static class Cli
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
         if (!terminal) console.Profile.Width = 132; // files and pipes: wide enough for the results table
+        console.Profile.Capabilities.Unicode = terminal && UnicodeTerminal();
         return console;
+    }
+
+    /// <summary>True when <paramref name="w"/> is this process's standard output or error and that is a terminal.</summary>
+    internal static bool IsTerminal(TextWriter w) =>
+        (ReferenceEquals(w, System.Console.Out) && !System.Console.IsOutputRedirected)
+        || (ReferenceEquals(w, System.Console.Error) && !System.Console.IsErrorRedirected);
+
+    /// <summary>False for TERM=dumb and for a locale that is not UTF-8 (LC_ALL, else LC_CTYPE, else LANG; unset or C is not).</summary>
+    internal static bool UnicodeTerminal()
+    {
+        if (Environment.GetEnvironmentVariable("TERM") == "dumb") return false;
+        if (OperatingSystem.IsWindows()) return true;
+        string? locale = new[] { "LC_ALL", "LC_CTYPE", "LANG" }.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        return locale != null && (locale.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) || locale.Contains("utf8", StringComparison.OrdinalIgnoreCase));
     }
 
     internal static BoardProfile LoadBoard(string name)

@@ -17,9 +17,9 @@ public static class TuneVerb
         var board = new Option<string>("--board") { Description = "Board profile to tune", Required = true };
         var budget = new Option<int?>("--budget-us") { Description = "Critical-section budget in microseconds (default: the profile's)" };
         var ops = new Option<int>("--ops") { Description = "Operations per scenario at each point", DefaultValueFactory = _ => 1500 };
-        var svg = new Option<FileInfo?>("--svg") { Description = "Where to write the SVG chart (default: tune-<board>.svg)" };
+        var svg = new Option<string?>("--svg") { Description = "Where to write the SVG chart (default: tune-<board>.svg)" };
         var write = new Option<bool>("--write") { Description = "Write the chosen lazy_max_pages and purge_chunk into the board's profile" };
-        var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget");
+        var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget (progress on stderr; Ctrl-C stops, writes nothing, exit 130)");
         foreach (Option o in new Option[] { board, budget, ops, svg, write }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -30,23 +30,36 @@ public static class TuneVerb
             if (n < 1) throw new UsageException("option --ops: must be at least 1");
             int spanPages = (int)(profile.SpanSize / (ulong)profile.PageSize);
             int[] lazies = Tuner.LazyValues(spanPages);
+            // Output paths are checked before the sweep, not after it.
+            string svgPath = OutputFile.Check(r.GetValue(svg) ?? $"tune-{profile.Name}.svg", "--svg");
+            if (r.GetValue(write)) OutputFile.Check(profile.Path, "--write");
             IAnsiConsole console = Cli.Console(output);
 
             var points = new List<TunePoint>();
-            console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(ctx =>
+            int total = lazies.Length * Tuner.Chunks.Length;
+            using var interrupt = new Interrupt();
+            try
+            {
+                ProgressLines.Run(r.InvocationConfiguration.Error, $"tuning {profile.Name}: {total} settings", total, step =>
                 {
-                    var task = ctx.AddTask($"tuning {profile.Name}", maxValue: lazies.Length * Tuner.Chunks.Length);
                     foreach (int lazy in lazies)
                     {
                         foreach (int chunk in Tuner.Chunks)
                         {
-                            task.Description = $"tuning {profile.Name}: lazy_max_pages {lazy}, purge_chunk {chunk}";
+                            interrupt.ThrowIfRequested();
                             points.Add(Tuner.Measure(profile, lazy, chunk, n, 1));
-                            task.Increment(1);
+                            step($"lazy_max_pages {lazy}, purge_chunk {chunk} ({points.Count}/{total})");
                         }
                     }
                 });
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine($"interrupted: {points.Count} of {total} settings measured; nothing chosen, nothing written");
+                foreach (TunePoint p in points)
+                    output.WriteLine($"  lazy_max_pages {p.LazyMaxPages}, purge_chunk {p.ChunkLabel}: longest section {p.MaxCsMicros:F1} us, {p.OpsPerSecond:N0} ops/s");
+                return Interrupt.ExitCode;
+            }
 
             var (best, why) = Tuner.Choose(points, budgetUs, spanPages, profile.PageSize);
             var table = new Table().Border(TableBorder.Rounded).Title($"tune {profile.Name}: budget {budgetUs} us, lazily held at most {Tuner.Bytes((long)spanPages / 4 * profile.PageSize)}");
@@ -69,7 +82,6 @@ public static class TuneVerb
             console.WriteLine();
             console.MarkupLine(Markup.Escape(why));
 
-            string svgPath = r.GetValue(svg)?.FullName ?? Path.GetFullPath($"tune-{profile.Name}.svg");
             File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name));
             console.MarkupLine($"chart: {Markup.Escape(svgPath)}");
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Vmap.Sim.Boards;
+using Vmap.Sim.Report;
 using Vmap.Sim.Tune;
 
 namespace Vmap.Sim;
@@ -62,23 +63,13 @@ public static class TuneVerb
             }
 
             var (best, why) = Tuner.Choose(points, budgetUs, spanPages, profile.PageSize);
-            var table = new Table().Border(TableBorder.Rounded).Title($"tune {profile.Name}: budget {budgetUs} us, lazily held at most {Tuner.Bytes((long)spanPages / 4 * profile.PageSize)}");
-            foreach (string c in new[] { "lazy_max_pages", "purge_chunk", "longest section", "ops/s", "flushes / 1000 frees", "lazily held", "" })
-                table.AddColumn(new TableColumn(c).RightAligned());
-            foreach (TunePoint p in points)
-            {
-                bool over = p.MaxCsMicros > budgetUs;
-                bool lazyOver = p.MaxLazyPages > spanPages / 4;
-                table.AddRow(p.LazyMaxPages.ToString(), p.ChunkLabel, (over ? "[red]" : "[green]") + $"{p.MaxCsMicros:F1} us[/]",
-                    p.OpsPerSecond.ToString("N0"), p.FlushesPer1000Frees.ToString("F1"), (lazyOver ? "[red]" : "") + Tuner.Bytes(p.MaxLazyPages * profile.PageSize) + (lazyOver ? "[/]" : ""),
-                    ReferenceEquals(p, best) ? "[bold]<- chosen[/]" : "");
-            }
+            Table table = TuneTable.Build(console, points, best, budgetUs, spanPages, profile);
             console.Write(table);
 
-            var chart = new BarChart().Label("throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk").Width(100);
-            foreach (TunePoint p in points.Where(p => p.MaxCsMicros <= budgetUs))
-                chart.AddItem($"{p.LazyMaxPages}/{p.ChunkLabel}", Math.Round(p.OpsPerSecond), ReferenceEquals(p, best) ? Color.Yellow : Color.Green);
-            if (chart.Data.Count > 0) console.Write(chart);
+            var bars = points.Where(p => p.MaxCsMicros <= budgetUs)
+                .Select(p => new TextChart.Bar($"{p.LazyMaxPages}/{p.ChunkLabel}", p.OpsPerSecond, p.OpsPerSecond.ToString("N0"), ReferenceEquals(p, best))).ToList();
+            if (bars.Count > 0)
+                TextChart.Write(console, "throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk", bars, $"{bars.Max(b => b.Value):N0} ops/s", Color.Green, Color.Yellow);
             console.WriteLine();
             console.MarkupLine(Markup.Escape(why));
 

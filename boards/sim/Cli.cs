@@ -52,6 +52,7 @@ public static class Cli
         root.Subcommands.Add(TuneVerb.Build(output));
         root.Subcommands.Add(SoakVerb.Build(output));
         root.Subcommands.Add(BuildReplay(output, error));
+        root.Subcommands.Add(BuildVmallocInfo(output, error));
         root.Subcommands.Add(BuildGenTrace(output));
         root.Subcommands.Add(BuildBench(output));
         return root;
@@ -74,6 +75,28 @@ public static class Cli
             TextWriter target = ReferenceEquals(output, System.Console.Out) ? buffered : output;
             int exit = new Replay(config, target, error).Run(t);
             target.Flush();
+            return exit;
+        });
+        return cmd;
+    }
+
+    private static Command BuildVmallocInfo(TextWriter output, TextWriter error)
+    {
+        var trace = new Argument<string>("TRACE") { Description = "The workload: an operation trace ('-' reads standard input)" };
+        var span = new SpanOptions();
+        var cmd = new Command("vmallocinfo", "Replay a trace quietly, then print the allocator's listing of the areas still allocated, as /proc/vmallocinfo does: " +
+            "'0x<start>-0x<end> <bytes> pages=<n> core=<c> tag=<id>' (exit 1 after a bad free, 2 for a malformed trace)");
+        cmd.Arguments.Add(trace);
+        span.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            var (config, profile) = span.Resolve(r);
+            Trace.Trace t = TraceParser.Parse(InputText.Read(r.GetValue(trace)!, "trace"), config.SpanSize, config.PageSize);
+            if (t.Board != null && t.Board != profile.Name)
+                error.WriteLine($"warning: the trace was made for board '{t.Board}', replayed with board '{profile.Name}'");
+            string listing = "";
+            int exit = new Replay(config, TextWriter.Null, error) { Finished = a => listing = a.VmallocInfo() }.Run(t);
+            output.Write(listing);
             return exit;
         });
         return cmd;

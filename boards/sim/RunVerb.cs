@@ -22,15 +22,21 @@ public static class RunVerb
         var ops = new Option<int>("--ops") { Description = "Operations per scenario", DefaultValueFactory = _ => DefaultOps };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file ('-': JSON on stdout, the report on stderr)" };
+        var lazyMax = new Option<string?>("--lazy-max-pages") { Description = "Lazily freed pages before a purge (default: the profile's)" };
+        var chunk = new Option<string?>("--purge-chunk") { Description = "Areas merged per critical section of a purge, 0 for unbounded (default: the profile's)" };
         var emit = new Option<string?>("--emit-log") { Description = "Also write the exact text the firmware application prints (input for report)" };
         var cmd = new Command("run", "Run the on-device latency suite on the simulated board (progress on stderr; Ctrl-C stops after the running scenario, exit 130)");
-        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, json, emit }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, lazyMax, chunk, json, emit }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var profile = Cli.LoadBoard(r.GetValue(board)!);
             int? coreCount = r.GetValue(cores);
             if (coreCount is < 1 or > 32) throw new UsageException($"option --cores: {coreCount} is out of range 1..32");
+            if (coreCount > profile.Cores) throw new UsageException($"option --cores: {coreCount} is more than the {profile.Cores} core{(profile.Cores == 1 ? "" : "s")} of board {profile.Name}");
             VmapConfig config = SimSuite.Config(profile, coreCount);
+            if (SpanOptions.IntOption(r, lazyMax) is int lm) config.LazyMaxPages = lm;
+            if (SpanOptions.IntOption(r, chunk) is int pc) config.PurgeChunk = pc;
+            if (config.Validate() is string problem) throw new UsageException(problem);
             Scenario[] scenarios = Select(r.GetValue(scenario));
             int n = r.GetValue(ops);
             if (n < 1) throw new UsageException("option --ops: must be at least 1");

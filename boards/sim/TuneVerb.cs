@@ -19,9 +19,11 @@ public static class TuneVerb
         var budget = new Option<int?>("--budget-us") { Description = "Critical-section budget in microseconds (default: the profile's)" };
         var ops = new Option<int>("--ops") { Description = "Operations per scenario at each point", DefaultValueFactory = _ => 1500 };
         var svg = new Option<string?>("--svg") { Description = "Where to write the SVG chart (default: tune-<board>.svg)" };
+        var lazyMax = new Option<string?>("--lazy-max-pages") { Description = "Fix lazy_max_pages at this value and sweep only the purge chunk" };
+        var chunk = new Option<string?>("--purge-chunk") { Description = "Fix purge_chunk at this value (0: unbounded) and sweep only lazy_max_pages" };
         var write = new Option<bool>("--write") { Description = "Write the chosen lazy_max_pages and purge_chunk into the board's profile" };
         var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget (progress on stderr; Ctrl-C stops, writes nothing, exit 130)");
-        foreach (Option o in new Option[] { board, budget, ops, svg, write }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { board, budget, ops, lazyMax, chunk, svg, write }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             BoardProfile profile = Cli.LoadBoard(r.GetValue(board)!);
@@ -30,14 +32,19 @@ public static class TuneVerb
             int n = r.GetValue(ops);
             if (n < 1) throw new UsageException("option --ops: must be at least 1");
             int spanPages = (int)(profile.SpanSize / (ulong)profile.PageSize);
-            int[] lazies = Tuner.LazyValues(spanPages);
+            int[] lazies = SpanOptions.IntOption(r, lazyMax) is int lm ? [lm] : Tuner.LazyValues(spanPages);
+            int[] chunks = SpanOptions.IntOption(r, chunk) is int pc ? [pc] : Tuner.Chunks;
+            VmapConfig fixedAxes = profile.ToConfig();
+            fixedAxes.LazyMaxPages = lazies[0];
+            fixedAxes.PurgeChunk = chunks[0];
+            if (fixedAxes.Validate() is string problem) throw new UsageException(problem);
             // Output paths are checked before the sweep, not after it.
             string svgPath = OutputFile.Check(r.GetValue(svg) ?? $"tune-{profile.Name}.svg", "--svg");
             if (r.GetValue(write)) OutputFile.Check(profile.Path, "--write");
             IAnsiConsole console = Cli.Console(output);
 
             var points = new List<TunePoint>();
-            int total = lazies.Length * Tuner.Chunks.Length;
+            int total = lazies.Length * chunks.Length;
             using var interrupt = new Interrupt();
             try
             {
@@ -45,11 +52,11 @@ public static class TuneVerb
                 {
                     foreach (int lazy in lazies)
                     {
-                        foreach (int chunk in Tuner.Chunks)
+                        foreach (int c in chunks)
                         {
                             interrupt.ThrowIfRequested();
-                            points.Add(Tuner.Measure(profile, lazy, chunk, n, 1));
-                            step($"lazy_max_pages {lazy}, purge_chunk {chunk} ({points.Count}/{total})");
+                            points.Add(Tuner.Measure(profile, lazy, c, n, 1));
+                            step($"lazy_max_pages {lazy}, purge_chunk {c} ({points.Count}/{total})");
                         }
                     }
                 });

@@ -102,7 +102,7 @@ public static class ResultsView
     public static string Json(SuiteRun run, int budgetMicros) => JsonSerializer.Serialize(new
     {
         board = run.Header.Board,
-        settings = run.Header.Fields,
+        settings = Settings(run.Header.Fields),
         budget_us = budgetMicros,
         verdict = Passed(run, budgetMicros) ? "PASS" : "FAIL",
         scenarios = run.Scenarios.Select(s => new
@@ -112,6 +112,14 @@ public static class ResultsView
             cs_over_budget = s.CsOverBudget, max_lazy_pages = s.MaxLazyPages, histogram = s.Histogram, check = s.Problem == null ? "ok" : "FAIL",
         }),
     }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The header's settings for JSON: numbers (decimal, or 0x hexadecimal like span_start) as JSON numbers, the rest as strings.</summary>
+    private static Dictionary<string, object> Settings(IReadOnlyDictionary<string, string> fields) => fields.ToDictionary(
+        f => f.Key,
+        f => f.Key == "board" ? (object)f.Value
+            : Numbers.TryParseULong(f.Value, out ulong whole) ? whole
+            : double.TryParse(f.Value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out double real) ? real
+            : f.Value);
 
     /// <summary>A table of the <paramref name="columns"/> of <paramref name="rows"/>: ASCII borders unless the console has Unicode, no cell ever wrapped.</summary>
     private static Table Table(IAnsiConsole console, string title, string[] headers, List<string[]> rows, int[] columns)

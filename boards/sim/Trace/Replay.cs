@@ -14,6 +14,9 @@ public sealed class Replay(VmapConfig config, TextWriter output, TextWriter err)
 {
     private const byte Unused = 0, Live = 1, Failed = 2;
 
+    /// <summary>Called with the allocator once the trace has run, before it is checked (vmallocinfo reads the listing here).</summary>
+    public Action<Allocator>? Finished { get; init; }
+
     /// <summary>Runs <paramref name="trace"/>; returns the exit code (0, or 1 after a runtime error).</summary>
     public int Run(Trace trace)
     {
@@ -83,6 +86,7 @@ public sealed class Replay(VmapConfig config, TextWriter output, TextWriter err)
                     break;
             }
         }
+        Finished?.Invoke(a);
         string? problem = a.Validate();
         if (problem != null) throw new InvalidOperationException("allocator invariant broken after replay: " + problem);
         return exit;

@@ -67,10 +67,7 @@ public static class Cli
         span.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var (config, profile) = span.Resolve(r);
-            Trace.Trace t = TraceParser.Parse(InputText.Read(r.GetValue(trace)!, "trace"), config.SpanSize, config.PageSize);
-            if (t.Board != null && t.Board != profile.Name)
-                error.WriteLine($"warning: the trace was made for board '{t.Board}', replayed with board '{profile.Name}'");
+            var (config, t) = ReadTrace(r, span, trace, error);
             var buffered = new StreamWriter(System.Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
             TextWriter target = ReferenceEquals(output, System.Console.Out) ? buffered : output;
             int exit = new Replay(config, target, error).Run(t);
@@ -78,6 +75,16 @@ public static class Cli
             return exit;
         });
         return cmd;
+    }
+
+    /// <summary>The settings and the parsed trace of replay and vmallocinfo; warns when the trace names another board.</summary>
+    private static (VmapConfig, Trace.Trace) ReadTrace(ParseResult r, SpanOptions span, Argument<string> trace, TextWriter error)
+    {
+        var (config, profile) = span.Resolve(r);
+        Trace.Trace t = TraceParser.Parse(InputText.Read(r.GetValue(trace)!, "trace"), config.SpanSize, config.PageSize);
+        if (t.Board != null && t.Board != profile.Name)
+            error.WriteLine($"warning: the trace was made for board '{t.Board}', replayed with board '{profile.Name}'");
+        return (config, t);
     }
 
     private static Command BuildVmallocInfo(TextWriter output, TextWriter error)
@@ -90,10 +97,7 @@ public static class Cli
         span.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var (config, profile) = span.Resolve(r);
-            Trace.Trace t = TraceParser.Parse(InputText.Read(r.GetValue(trace)!, "trace"), config.SpanSize, config.PageSize);
-            if (t.Board != null && t.Board != profile.Name)
-                error.WriteLine($"warning: the trace was made for board '{t.Board}', replayed with board '{profile.Name}'");
+            var (config, t) = ReadTrace(r, span, trace, error);
             string listing = "";
             int exit = new Replay(config, TextWriter.Null, error) { Finished = a => listing = a.VmallocInfo() }.Run(t);
             output.Write(listing);

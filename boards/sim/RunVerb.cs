@@ -52,7 +52,7 @@ public static class RunVerb
             try
             {
                 outcome = null!;
-                ProgressLines.Run(error, $"{profile.Name}: {scenarios.Length} scenarios", scenarios.Length, step =>
+                ProgressLines.Run(error, $"{profile.Name}: {scenarios.Length} scenario{(scenarios.Length == 1 ? "" : "s")}", scenarios.Length, step =>
                 {
                     outcome = SimSuite.Run(profile, config, scenarios, n, r.GetValue(seed), (i, count, res) =>
                     {

@@ -15,6 +15,13 @@ public static class Cli
     /// <summary>Runs the command line and returns the exit code.</summary>
     public static int Run(string[] args) => Run(args, System.Console.Out, System.Console.Error);
 
+    /// <summary>Runs the command line with <paramref name="input"/> as the standard input that <c>-</c> names (tests call this).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader input)
+    {
+        InputText.StandardInput = input;
+        return Run(args, output, error);
+    }
+
     /// <summary>Runs the command line against the given writers (tests call this directly).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -45,6 +52,7 @@ public static class Cli
         root.Subcommands.Add(TuneVerb.Build(output));
         root.Subcommands.Add(SoakVerb.Build(output));
         root.Subcommands.Add(BuildReplay(output, error));
+        root.Subcommands.Add(BuildVmallocInfo(output, error));
         root.Subcommands.Add(BuildGenTrace(output));
         root.Subcommands.Add(BuildBench(output));
         return root;
@@ -52,15 +60,14 @@ public static class Cli
 
     private static Command BuildReplay(TextWriter output, TextWriter error)
     {
-        var trace = new Argument<FileInfo>("TRACE") { Description = "Operation trace: 'alloc <id> <bytes> [<align>]', 'free <id>', 'purge'" };
+        var trace = new Argument<string>("TRACE") { Description = "Operation trace: 'alloc <id> <bytes> [<align>]', 'free <id>', 'purge' ('-' reads standard input)" };
         var span = new SpanOptions();
         var cmd = new Command("replay", "Run an operation trace deterministically on one core (exit 0; 1 after a bad free; 2 for a malformed trace)");
         cmd.Arguments.Add(trace);
         span.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var (config, _) = span.Resolve(r);
-            Trace.Trace t = TraceParser.Parse(ReadFile(r.GetValue(trace)!), config.SpanSize, config.PageSize);
+            var (config, t) = ReadTrace(r, span, trace, error);
             var buffered = new StreamWriter(System.Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
             TextWriter target = ReferenceEquals(output, System.Console.Out) ? buffered : output;
             int exit = new Replay(config, target, error).Run(t);
@@ -70,13 +77,42 @@ public static class Cli
         return cmd;
     }
 
+    /// <summary>The settings and the parsed trace of replay and vmallocinfo; warns when the trace names another board.</summary>
+    private static (VmapConfig, Trace.Trace) ReadTrace(ParseResult r, SpanOptions span, Argument<string> trace, TextWriter error)
+    {
+        var (config, profile) = span.Resolve(r);
+        Trace.Trace t = TraceParser.Parse(InputText.Read(r.GetValue(trace)!, "trace"), config.SpanSize, config.PageSize);
+        if (t.Board != null && t.Board != profile.Name)
+            error.WriteLine($"warning: the trace was made for board '{t.Board}', replayed with board '{profile.Name}'");
+        return (config, t);
+    }
+
+    private static Command BuildVmallocInfo(TextWriter output, TextWriter error)
+    {
+        var trace = new Argument<string>("TRACE") { Description = "The workload: an operation trace ('-' reads standard input)" };
+        var span = new SpanOptions();
+        var cmd = new Command("vmallocinfo", "Replay a trace quietly, then print the allocator's listing of the areas still allocated, as /proc/vmallocinfo does: " +
+            "'0x<start>-0x<end> <bytes> pages=<n> core=<c> tag=<id>' (exit 1 after a bad free, 2 for a malformed trace)");
+        cmd.Arguments.Add(trace);
+        span.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            var (config, t) = ReadTrace(r, span, trace, error);
+            string listing = "";
+            int exit = new Replay(config, TextWriter.Null, error) { Finished = a => listing = a.VmallocInfo() }.Run(t);
+            output.Write(listing);
+            return exit;
+        });
+        return cmd;
+    }
+
     private static Command BuildGenTrace(TextWriter output)
     {
         var ops = new Option<int>("--ops") { Description = "Operations to write", DefaultValueFactory = _ => 1_000_000 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
-        var file = new Option<FileInfo>("--out") { Description = "Where to write the trace", Required = true };
-        var board = new Option<string>("--board") { Description = "Board whose page size and span shape the trace", DefaultValueFactory = _ => "sim" };
-        var cmd = new Command("gen-trace", "Write the benchmark trace: sizes 1-256 pages, 30 % aligned to 2-256 pages, live set up to half the span");
+        var file = new Option<string>("--out") { Description = "Where to write the trace", Required = true };
+        var board = new Option<string>("--board") { Description = "Board (name or .board path) whose page size and span shape the trace; the trace names it", DefaultValueFactory = _ => "sim" };
+        var cmd = new Command("gen-trace", "Write the benchmark trace: sizes 1-256 pages (at most a sixteenth of the span), 30 % aligned, live set up to half the span");
         cmd.Options.Add(ops);
         cmd.Options.Add(seed);
         cmd.Options.Add(file);
@@ -86,8 +122,9 @@ public static class Cli
             BoardProfile p = LoadBoard(r.GetValue(board)!);
             int n = r.GetValue(ops);
             if (n < 1) throw new UsageException("option --ops: must be at least 1");
-            File.WriteAllText(r.GetValue(file)!.FullName, TraceGenerator.Generate(n, r.GetValue(seed), p.PageSize, p.SpanSize));
-            output.WriteLine($"wrote {n} operations to {r.GetValue(file)!.FullName}");
+            string path = OutputFile.Check(r.GetValue(file)!, "--out");
+            File.WriteAllText(path, TraceGenerator.Generate(n, r.GetValue(seed), p.PageSize, p.SpanSize, p.Name));
+            output.WriteLine($"wrote {n} operations for board {p.Name} to {path}");
             return 0;
         });
         return cmd;
@@ -99,7 +136,7 @@ public static class Cli
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var runs = new Option<int>("--runs") { Description = "Timed repetitions after a warm-up (the best is reported)", DefaultValueFactory = _ => 5 };
 
-        var traceFile = new Option<FileInfo>("--trace") { Description = "The trace to time", Required = true };
+        var traceFile = new Option<string>("--trace") { Description = "The trace to time ('-' reads standard input)", Required = true };
         var span = new SpanOptions();
         var breakdown = new Option<bool>("--breakdown") { Description = "Also time the trace without the clock's reads, without the shadow MMU, and without both (in the same run)" };
         var trace = new Command("trace", "Time a trace's operations: ns per operation, counts, managed bytes allocated");
@@ -111,7 +148,7 @@ public static class Cli
         trace.SetAction(r =>
         {
             var (config, _) = span.Resolve(r);
-            Trace.Trace t = TraceParser.Parse(ReadFile(r.GetValue(traceFile)!), config.SpanSize, config.PageSize);
+            Trace.Trace t = TraceParser.Parse(InputText.Read(r.GetValue(traceFile)!, "trace"), config.SpanSize, config.PageSize);
             int n = Math.Max(1, r.GetValue(runs));
             TraceBench.Result res = TraceBench.Run(t, config, n);
             TraceBench.Breakdown? parts = r.GetValue(breakdown) ? TraceBench.RunBreakdown(t, config, n) : null;
@@ -264,10 +301,14 @@ public static class Cli
         return bench;
     }
 
-    /// <summary>A Spectre console on <paramref name="output"/> (colours and live progress only on a real terminal).</summary>
+    /// <summary>
+    /// A Spectre console on <paramref name="output"/>: colours and live progress only on a real
+    /// terminal; box-drawing borders only on a terminal whose locale is UTF-8 and whose TERM is not
+    /// dumb (LANG=C, TERM=dumb, files and pipes get ASCII); 132 columns for files and pipes.
+    /// </summary>
     internal static IAnsiConsole Console(TextWriter output)
     {
-        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        bool terminal = IsTerminal(output);
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
@@ -276,7 +317,22 @@ public static class Cli
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
         if (!terminal) console.Profile.Width = 132; // files and pipes: wide enough for the results table
+        console.Profile.Capabilities.Unicode = terminal && UnicodeTerminal();
         return console;
+    }
+
+    /// <summary>True when <paramref name="w"/> is this process's standard output or error and that is a terminal.</summary>
+    internal static bool IsTerminal(TextWriter w) =>
+        (ReferenceEquals(w, System.Console.Out) && !System.Console.IsOutputRedirected)
+        || (ReferenceEquals(w, System.Console.Error) && !System.Console.IsErrorRedirected);
+
+    /// <summary>False for TERM=dumb and for a locale that is not UTF-8 (LC_ALL, else LC_CTYPE, else LANG; unset or C is not).</summary>
+    internal static bool UnicodeTerminal()
+    {
+        if (Environment.GetEnvironmentVariable("TERM") == "dumb") return false;
+        if (OperatingSystem.IsWindows()) return true;
+        string? locale = new[] { "LC_ALL", "LC_CTYPE", "LANG" }.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        return locale != null && (locale.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) || locale.Contains("utf8", StringComparison.OrdinalIgnoreCase));
     }
 
     internal static BoardProfile LoadBoard(string name)
@@ -289,11 +345,5 @@ public static class Cli
         {
             throw new UsageException(e.Message);
         }
-    }
-
-    private static string ReadFile(FileInfo file)
-    {
-        if (!file.Exists) throw new UsageException($"{file.FullName}: no such file");
-        return File.ReadAllText(file.FullName);
     }
 }

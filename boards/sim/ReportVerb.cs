@@ -8,29 +8,31 @@ public static class ReportVerb
 {
     public static Command Build(TextWriter output)
     {
-        var log = new Argument<FileInfo>("LOG") { Description = "A capture of the firmware's serial/debug output (other lines are ignored)" };
+        var log = new Argument<string>("LOG") { Description = "A capture of the firmware's serial/debug output (other lines are ignored); '-' reads standard input" };
         var board = new Option<string?>("--board") { Description = "Judge against this board profile's budget (default: the budget in the log)" };
         var cmd = new Command("report", "Render the results a board printed, against the board's budget");
         cmd.Arguments.Add(log);
         cmd.Options.Add(board);
         cmd.SetAction(r =>
         {
-            FileInfo file = r.GetValue(log)!;
-            if (!file.Exists) throw new UsageException($"{file.FullName}: no such file");
+            string file = r.GetValue(log)!;
+            string name = file == "-" ? "(standard input)" : Path.GetFullPath(file);
+            TextWriter error = r.InvocationConfiguration.Error;
             SuiteRun run;
             try
             {
-                run = SuiteLogReader.Parse(File.ReadAllText(file.FullName), file.FullName);
+                run = SuiteLogReader.Parse(InputText.Read(file, "log"), name);
             }
             catch (LogException e)
             {
                 throw new UsageException(e.Message);
             }
+            foreach (string warning in run.Warnings) error.WriteLine("warning: " + warning);
             int budget = run.Header.CsBudgetMicros;
-            if (r.GetValue(board) is string name)
+            if (r.GetValue(board) is string boardName)
             {
-                var profile = Cli.LoadBoard(name);
-                if (profile.Name != run.Header.Board) output.WriteLine($"note: the log comes from board '{run.Header.Board}', judged against '{profile.Name}'");
+                var profile = Cli.LoadBoard(boardName);
+                if (profile.Name != run.Header.Board) error.WriteLine($"warning: the log comes from board '{run.Header.Board}', judged against board '{profile.Name}'");
                 budget = profile.CsBudgetMicros;
             }
             ResultsView.Render(Cli.Console(output), run, budget);

@@ -21,42 +21,69 @@ public static class RunVerb
         var scenario = new Option<string[]>("--scenario") { Description = "Scenarios to run (default: all): " + string.Join(", ", LatencySuite.All().Select(s => s.Name)), AllowMultipleArgumentsPerToken = true };
         var ops = new Option<int>("--ops") { Description = "Operations per scenario", DefaultValueFactory = _ => DefaultOps };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
-        var emit = new Option<FileInfo?>("--emit-log") { Description = "Also write the exact text the firmware application prints (input for report)" };
-        var cmd = new Command("run", "Run the on-device latency suite on the simulated board");
-        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, json, emit }) cmd.Options.Add(o);
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file ('-': JSON on stdout, the report on stderr)" };
+        var lazyMax = new Option<string?>("--lazy-max-pages") { Description = "Lazily freed pages before a purge (default: the profile's)" };
+        var chunk = new Option<string?>("--purge-chunk") { Description = "Areas merged per critical section of a purge, 0 for unbounded (default: the profile's)" };
+        var emit = new Option<string?>("--emit-log") { Description = "Also write the exact text the firmware application prints (input for report)" };
+        var cmd = new Command("run", "Run the on-device latency suite on the simulated board (progress on stderr; Ctrl-C stops after the running scenario, exit 130)");
+        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, lazyMax, chunk, json, emit }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var profile = Cli.LoadBoard(r.GetValue(board)!);
             int? coreCount = r.GetValue(cores);
             if (coreCount is < 1 or > 32) throw new UsageException($"option --cores: {coreCount} is out of range 1..32");
+            if (coreCount > profile.Cores) throw new UsageException($"option --cores: {coreCount} is more than the {profile.Cores} core{(profile.Cores == 1 ? "" : "s")} of board {profile.Name}");
             VmapConfig config = SimSuite.Config(profile, coreCount);
+            if (SpanOptions.IntOption(r, lazyMax) is int lm) config.LazyMaxPages = lm;
+            if (SpanOptions.IntOption(r, chunk) is int pc) config.PurgeChunk = pc;
+            if (config.Validate() is string problem) throw new UsageException(problem);
             Scenario[] scenarios = Select(r.GetValue(scenario));
             int n = r.GetValue(ops);
             if (n < 1) throw new UsageException("option --ops: must be at least 1");
+            // Output paths are checked before the work, not after it.
+            string? jsonPath = r.GetValue(json) is string j ? OutputFile.Check(j, "--json", allowStdout: true) : null;
+            string? logPath = r.GetValue(emit) is string l ? OutputFile.Check(l, "--emit-log") : null;
+            TextWriter error = r.InvocationConfiguration.Error;
+            TextWriter human = jsonPath == OutputFile.Stdout ? error : output; // --json -: stdout holds the JSON alone
 
-            IAnsiConsole console = Cli.Console(output);
-            SimSuite.Outcome outcome = null!;
-            console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(ctx =>
+            using var interrupt = new Interrupt();
+            var done = new List<ScenarioResult>();
+            SimSuite.Outcome outcome;
+            try
+            {
+                outcome = null!;
+                ProgressLines.Run(error, $"{profile.Name}: {scenarios.Length} scenario{(scenarios.Length == 1 ? "" : "s")}", scenarios.Length, step =>
                 {
-                    var task = ctx.AddTask($"{profile.Name}: {scenarios.Length} scenarios", maxValue: scenarios.Length);
                     outcome = SimSuite.Run(profile, config, scenarios, n, r.GetValue(seed), (i, count, res) =>
                     {
-                        task.Description = $"{profile.Name}: {res.Name} done ({i + 1}/{count})";
-                        task.Increment(1);
+                        done.Add(res);
+                        step($"{res.Name} done ({i + 1}/{count})");
+                        interrupt.ThrowIfRequested();
                     });
                 });
-            ResultsView.Render(console, outcome.Run, profile.CsBudgetMicros);
-            if (r.GetValue(emit) is FileInfo log)
-            {
-                File.WriteAllText(log.FullName, outcome.Log);
-                console.MarkupLine($"log: {Markup.Escape(log.FullName)}");
             }
-            if (r.GetValue(json) is FileInfo file)
+            catch (OperationCanceledException)
             {
-                File.WriteAllText(file.FullName, ResultsView.Json(outcome.Run, profile.CsBudgetMicros));
-                console.MarkupLine($"json: {Markup.Escape(file.FullName)}");
+                human.WriteLine($"interrupted: {done.Count} of {scenarios.Length} scenarios done; nothing written");
+                foreach (ScenarioResult s in done)
+                    human.WriteLine($"  {s.Name}: {s.Ops:N0} ops, {s.OpsPerSecond:N0} ops/s, longest critical section {s.CsMaxNanos / 1000.0:F1} us, invariants {(s.Problem == null ? "ok" : "FAIL")}");
+                return Interrupt.ExitCode;
+            }
+            IAnsiConsole console = Cli.Console(human);
+            ResultsView.Render(console, outcome.Run, profile.CsBudgetMicros);
+            if (logPath != null)
+            {
+                File.WriteAllText(logPath, outcome.Log);
+                console.MarkupLine($"log: {Markup.Escape(logPath)}");
+            }
+            if (jsonPath == OutputFile.Stdout)
+            {
+                output.WriteLine(ResultsView.Json(outcome.Run, profile.CsBudgetMicros));
+            }
+            else if (jsonPath != null)
+            {
+                File.WriteAllText(jsonPath, ResultsView.Json(outcome.Run, profile.CsBudgetMicros));
+                console.MarkupLine($"json: {Markup.Escape(jsonPath)}");
             }
             // A budget verdict is a result, not an error: exit 1 only when an invariant check failed.
             return outcome.Run.Scenarios.Any(x => x.Problem != null) ? 1 : 0;

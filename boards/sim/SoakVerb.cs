@@ -4,7 +4,7 @@ using Vmap.Sim.Soak;
 
 namespace Vmap.Sim;
 
-/// <summary><c>soak</c>: many cores, every operation, invariant checks at quiescent points; Ctrl-C stops with the summary.</summary>
+/// <summary><c>soak</c>: many cores, every operation, invariant checks at quiescent points; Ctrl-C stops with the summary and exit 130.</summary>
 public static class SoakVerb
 {
     public static Command Build(TextWriter output)
@@ -22,26 +22,20 @@ public static class SoakVerb
             if (n is < 1 or > 32) throw new UsageException($"option --cores: {n} is out of range 1..32");
             double s = r.GetValue(seconds);
             if (!(s > 0) || s > 7 * 24 * 3600) throw new UsageException($"option --seconds: {s} is out of range (0, 604800]");
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            using var interrupt = new Interrupt();
+            TextWriter error = r.InvocationConfiguration.Error;
+            var soak = new SoakRun(new SoakRun.Options(n, s, r.GetValue(seed), r.GetValue(faults)));
+            bool quiet = r.GetValue(json);
+            error.WriteLine($"soak: {n} cores for {s} s; Ctrl-C stops at the next check with the summary");
+            SoakRun.Result res = soak.Run(interrupt.Token, quiet ? null : p =>
+                error.WriteLine($"soak: {p.Seconds,6:F1} s, {p.Operations,12:N0} operations, {p.Checks,6:N0} checks, {p.Violations.Count} violations"));
+            Print(output, res, quiet);
+            if (interrupt.Requested)
             {
-                e.Cancel = true; // stop at the next quiescent point, then print the summary
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var soak = new SoakRun(new SoakRun.Options(n, s, r.GetValue(seed), r.GetValue(faults)));
-                bool quiet = r.GetValue(json);
-                SoakRun.Result res = soak.Run(cancel.Token, quiet ? null : p =>
-                    output.WriteLine($"soak: {p.Seconds,6:F1} s, {p.Operations,12:N0} operations, {p.Checks,6:N0} checks, {p.Violations.Count} violations"));
-                Print(output, res, quiet);
-                return res.Violations.Count == 0 ? 0 : 1;
+                error.WriteLine("soak: interrupted");
+                return Interrupt.ExitCode;
             }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            return res.Violations.Count == 0 ? 0 : 1;
         });
         return cmd;
     }

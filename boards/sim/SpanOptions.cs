@@ -15,12 +15,13 @@ public sealed class SpanOptions
     public Option<string?> SpanSize { get; } = new("--span-size") { Description = "Bytes in the span (page multiple)" };
     public Option<string?> GuardPages { get; } = new("--guard-pages") { Description = "Guard pages after each area" };
     public Option<string?> LazyMaxPages { get; } = new("--lazy-max-pages") { Description = "Lazily freed pages before a purge" };
+    public Option<string?> PurgeChunk { get; } = new("--purge-chunk") { Description = "Areas merged per critical section of a purge (0: one unbounded section)" };
     public Option<string?> MaxAreas { get; } = new("--max-areas") { Description = "Area records in the pool" };
     public Option<bool> Zones { get; } = new("--zones") { Description = "Core zones on: the one core's zone caches areas of the board's size classes (default: off, the plain global-lock allocator)" };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Board, PageSize, SpanStart, SpanSize, GuardPages, LazyMaxPages, MaxAreas, Zones }) command.Options.Add(o);
+        foreach (Option o in new Option[] { Board, PageSize, SpanStart, SpanSize, GuardPages, LazyMaxPages, PurgeChunk, MaxAreas, Zones }) command.Options.Add(o);
     }
 
     /// <summary>The board's profile with the explicit options applied; throws <see cref="UsageException"/> on bad values.</summary>
@@ -43,10 +44,19 @@ public sealed class SpanOptions
         Apply(r, SpanSize, v => c.SpanSize = v);
         Apply(r, GuardPages, v => c.GuardPages = ToInt(v, "--guard-pages"));
         Apply(r, LazyMaxPages, v => c.LazyMaxPages = ToInt(v, "--lazy-max-pages"));
+        Apply(r, PurgeChunk, v => c.PurgeChunk = ToInt(v, "--purge-chunk"));
         Apply(r, MaxAreas, v => c.MaxAreas = ToInt(v, "--max-areas"));
         string? problem = c.Validate();
         if (problem != null) throw new UsageException(problem);
         return (c, profile);
+    }
+
+    /// <summary>The value of a number option (decimal or 0x hexadecimal) that fits an int, or null when not given.</summary>
+    public static int? IntOption(ParseResult r, Option<string?> option)
+    {
+        int? value = null;
+        Apply(r, option, v => value = ToInt(v, option.Name));
+        return value;
     }
 
     private static void Apply(ParseResult r, Option<string?> option, Action<ulong> set)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Vmap.Sim.Boards;
+using Vmap.Sim.Report;
 using Vmap.Sim.Tune;
 
 namespace Vmap.Sim;
@@ -17,10 +18,12 @@ public static class TuneVerb
         var board = new Option<string>("--board") { Description = "Board profile to tune", Required = true };
         var budget = new Option<int?>("--budget-us") { Description = "Critical-section budget in microseconds (default: the profile's)" };
         var ops = new Option<int>("--ops") { Description = "Operations per scenario at each point", DefaultValueFactory = _ => 1500 };
-        var svg = new Option<FileInfo?>("--svg") { Description = "Where to write the SVG chart (default: tune-<board>.svg)" };
+        var svg = new Option<string?>("--svg") { Description = "Where to write the SVG chart (default: tune-<board>.svg)" };
+        var lazyMax = new Option<string?>("--lazy-max-pages") { Description = "Fix lazy_max_pages at this value and sweep only the purge chunk" };
+        var chunk = new Option<string?>("--purge-chunk") { Description = "Fix purge_chunk at this value (0: unbounded) and sweep only lazy_max_pages" };
         var write = new Option<bool>("--write") { Description = "Write the chosen lazy_max_pages and purge_chunk into the board's profile" };
-        var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget");
-        foreach (Option o in new Option[] { board, budget, ops, svg, write }) cmd.Options.Add(o);
+        var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget (progress on stderr; Ctrl-C stops, writes nothing, exit 130)");
+        foreach (Option o in new Option[] { board, budget, ops, lazyMax, chunk, svg, write }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             BoardProfile profile = Cli.LoadBoard(r.GetValue(board)!);
@@ -29,47 +32,54 @@ public static class TuneVerb
             int n = r.GetValue(ops);
             if (n < 1) throw new UsageException("option --ops: must be at least 1");
             int spanPages = (int)(profile.SpanSize / (ulong)profile.PageSize);
-            int[] lazies = Tuner.LazyValues(spanPages);
+            int[] lazies = SpanOptions.IntOption(r, lazyMax) is int lm ? [lm] : Tuner.LazyValues(spanPages);
+            int[] chunks = SpanOptions.IntOption(r, chunk) is int pc ? [pc] : Tuner.Chunks;
+            VmapConfig fixedAxes = profile.ToConfig();
+            fixedAxes.LazyMaxPages = lazies[0];
+            fixedAxes.PurgeChunk = chunks[0];
+            if (fixedAxes.Validate() is string problem) throw new UsageException(problem);
+            // Output paths are checked before the sweep, not after it.
+            string svgPath = OutputFile.Check(r.GetValue(svg) ?? $"tune-{profile.Name}.svg", "--svg");
+            if (r.GetValue(write)) OutputFile.Check(profile.Path, "--write");
             IAnsiConsole console = Cli.Console(output);
 
             var points = new List<TunePoint>();
-            console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(ctx =>
+            int total = lazies.Length * chunks.Length;
+            using var interrupt = new Interrupt();
+            try
+            {
+                ProgressLines.Run(r.InvocationConfiguration.Error, $"tuning {profile.Name}: {total} settings", total, step =>
                 {
-                    var task = ctx.AddTask($"tuning {profile.Name}", maxValue: lazies.Length * Tuner.Chunks.Length);
                     foreach (int lazy in lazies)
                     {
-                        foreach (int chunk in Tuner.Chunks)
+                        foreach (int c in chunks)
                         {
-                            task.Description = $"tuning {profile.Name}: lazy_max_pages {lazy}, purge_chunk {chunk}";
-                            points.Add(Tuner.Measure(profile, lazy, chunk, n, 1));
-                            task.Increment(1);
+                            interrupt.ThrowIfRequested();
+                            points.Add(Tuner.Measure(profile, lazy, c, n, 1));
+                            step($"lazy_max_pages {lazy}, purge_chunk {c} ({points.Count}/{total})");
                         }
                     }
                 });
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine($"interrupted: {points.Count} of {total} settings measured; nothing chosen, nothing written");
+                foreach (TunePoint p in points)
+                    output.WriteLine($"  lazy_max_pages {p.LazyMaxPages}, purge_chunk {p.ChunkLabel}: longest section {p.MaxCsMicros:F1} us, {p.OpsPerSecond:N0} ops/s");
+                return Interrupt.ExitCode;
+            }
 
             var (best, why) = Tuner.Choose(points, budgetUs, spanPages, profile.PageSize);
-            var table = new Table().Border(TableBorder.Rounded).Title($"tune {profile.Name}: budget {budgetUs} us, lazily held at most {Tuner.Bytes((long)spanPages / 4 * profile.PageSize)}");
-            foreach (string c in new[] { "lazy_max_pages", "purge_chunk", "longest section", "ops/s", "flushes / 1000 frees", "lazily held", "" })
-                table.AddColumn(new TableColumn(c).RightAligned());
-            foreach (TunePoint p in points)
-            {
-                bool over = p.MaxCsMicros > budgetUs;
-                bool lazyOver = p.MaxLazyPages > spanPages / 4;
-                table.AddRow(p.LazyMaxPages.ToString(), p.ChunkLabel, (over ? "[red]" : "[green]") + $"{p.MaxCsMicros:F1} us[/]",
-                    p.OpsPerSecond.ToString("N0"), p.FlushesPer1000Frees.ToString("F1"), (lazyOver ? "[red]" : "") + Tuner.Bytes(p.MaxLazyPages * profile.PageSize) + (lazyOver ? "[/]" : ""),
-                    ReferenceEquals(p, best) ? "[bold]<- chosen[/]" : "");
-            }
+            Table table = TuneTable.Build(console, points, best, budgetUs, spanPages, profile);
             console.Write(table);
 
-            var chart = new BarChart().Label("throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk").Width(100);
-            foreach (TunePoint p in points.Where(p => p.MaxCsMicros <= budgetUs))
-                chart.AddItem($"{p.LazyMaxPages}/{p.ChunkLabel}", Math.Round(p.OpsPerSecond), ReferenceEquals(p, best) ? Color.Yellow : Color.Green);
-            if (chart.Data.Count > 0) console.Write(chart);
+            var bars = points.Where(p => p.MaxCsMicros <= budgetUs)
+                .Select(p => new TextChart.Bar($"{p.LazyMaxPages}/{p.ChunkLabel}", p.OpsPerSecond, p.OpsPerSecond.ToString("N0"), ReferenceEquals(p, best))).ToList();
+            if (bars.Count > 0)
+                TextChart.Write(console, "throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk", bars, $"{bars.Max(b => b.Value):N0} ops/s", Color.Green, Color.Yellow);
             console.WriteLine();
             console.MarkupLine(Markup.Escape(why));
 
-            string svgPath = r.GetValue(svg)?.FullName ?? Path.GetFullPath($"tune-{profile.Name}.svg");
             File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name));
             console.MarkupLine($"chart: {Markup.Escape(svgPath)}");
 
@@ -83,7 +93,7 @@ public static class TuneVerb
                     ["purge_chunk"] = best.PurgeChunk.ToString(),
                 });
                 BoardProfile.Parse(updated, profile.Path); // never write a profile that would not load
-                File.WriteAllText(profile.Path, updated);
+                ProfileWriter.WriteAtomically(profile.Path, updated);
                 console.MarkupLine($"wrote lazy_max_pages = {best.LazyMaxPages} and purge_chunk = {best.PurgeChunk} into {Markup.Escape(profile.Path)}");
             }
             return 0;

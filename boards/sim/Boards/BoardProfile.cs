@@ -130,35 +130,60 @@ public sealed record BoardProfile
         _ => setting,
     };
 
-    /// <summary>Loads boards/&lt;name&gt;.board from the boards folder.</summary>
+    /// <summary>
+    /// Loads a profile: a board name (<c>esp32</c>) is boards/&lt;name&gt;.board in the boards
+    /// directory (<see cref="BoardsDirectory"/>); anything that names a file (it ends in
+    /// <c>.board</c> or holds a directory separator) is read from that path, relative to the
+    /// current directory.
+    /// </summary>
     public static BoardProfile Load(string name)
     {
+        if (IsPath(name))
+        {
+            string file = System.IO.Path.GetFullPath(name);
+            if (Directory.Exists(file)) throw new ProfileException(file, 0, null, "is a directory, not a .board file");
+            if (!File.Exists(file)) throw new ProfileException(file, 0, null, "no such board profile");
+            return Parse(File.ReadAllText(file), file);
+        }
         if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')))
-            throw new ProfileException(name, 0, null, "a board name is letters, digits, '-' and '_'");
-        string path = System.IO.Path.Combine(BoardsDirectory(), name + ".board");
+            throw new ProfileException(name, 0, null, "a board name is letters, digits, '-' and '_' (or give the path of a .board file)");
+        string dir = BoardsDirectory();
+        string path = System.IO.Path.Combine(dir, name + ".board");
         if (!File.Exists(path))
         {
-            string known = string.Join(", ", Directory.GetFiles(BoardsDirectory(), "*.board").Select(f => System.IO.Path.GetFileNameWithoutExtension(f)).Order());
+            string known = Directory.Exists(dir)
+                ? string.Join(", ", Directory.GetFiles(dir, "*.board").Select(f => System.IO.Path.GetFileNameWithoutExtension(f)).Order())
+                : "none: the directory does not exist";
             throw new ProfileException(path, 0, null, $"no such board '{name}' (known: {known})");
         }
         return Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>True when <c>--board</c> names a file rather than a board of the boards directory.</summary>
+    public static bool IsPath(string board) =>
+        board.EndsWith(".board", StringComparison.OrdinalIgnoreCase) || board.Contains('/') || board.Contains(System.IO.Path.DirectorySeparatorChar);
+
     /// <summary>
-    /// The boards folder: VMAP_BOARDS if set; else the repository's boards/ found upwards from
-    /// the current directory (so <c>tune --write</c> edits the source profile, not a copy);
-    /// else the copy that travels next to the runner.
+    /// The boards directory, whatever the current directory: <c>VMAP_BOARDS</c> if set; else
+    /// the repository's <c>boards/</c>, found by walking up from the runner's own directory and
+    /// then from the current directory to a directory that holds both <c>boards/sim.board</c>
+    /// and <c>Firmware.sln</c>. Never a copy under bin/ (the build makes none), so
+    /// <c>tune --write</c> edits the source profile.
     /// </summary>
     public static string BoardsDirectory()
     {
         string? env = Environment.GetEnvironmentVariable("VMAP_BOARDS");
-        if (!string.IsNullOrEmpty(env)) return env;
-        for (string? d = Directory.GetCurrentDirectory(); d != null; d = System.IO.Path.GetDirectoryName(d))
+        if (!string.IsNullOrEmpty(env)) return System.IO.Path.GetFullPath(env);
+        foreach (string from in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
-            string candidate = System.IO.Path.Combine(d, "boards");
-            if (File.Exists(System.IO.Path.Combine(candidate, "sim.board"))) return candidate;
+            for (string? d = System.IO.Path.GetFullPath(from); d != null; d = System.IO.Path.GetDirectoryName(d))
+            {
+                string candidate = System.IO.Path.Combine(d, "boards");
+                if (File.Exists(System.IO.Path.Combine(candidate, "sim.board")) && File.Exists(System.IO.Path.Combine(d, "Firmware.sln"))) return candidate;
+            }
         }
-        return System.IO.Path.Combine(AppContext.BaseDirectory, "boards");
+        throw new ProfileException("boards", 0, null,
+            "cannot find the repository's boards/ directory (one beside Firmware.sln) above the runner or the current directory; set VMAP_BOARDS to it or give --board the path of a .board file");
     }
 
     private sealed class Reader(Dictionary<string, (string Value, int Line)> values, string path)

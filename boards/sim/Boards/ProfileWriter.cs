@@ -24,4 +24,24 @@ public static partial class ProfileWriter
         if (missing.Length > 0) throw new ProfileException("(profile)", 0, null, "no line to update for: " + missing);
         return string.Join('\n', lines);
     }
+
+    /// <summary>
+    /// Replaces the profile at <paramref name="path"/> with <paramref name="text"/> atomically: a
+    /// temporary file in the same directory, then a rename over the profile, so a reader (or a
+    /// crash) never sees half a profile. Only that file changes.
+    /// </summary>
+    public static void WriteAtomically(string path, string text)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, text);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 using Vmap.Suite;
 
 namespace Vmap.Sim.Report;
@@ -44,10 +45,8 @@ public static class ResultsView
         console.MarkupLine($"[bold]board {Markup.Escape(run.Header.Board)}[/]: {h["cores"]} cores, page {h["page_size"]} B, span {h["span_size"]} B at {h["span_start"]}, " +
             $"lazy_max_pages {h["lazy_max_pages"]}, purge_chunk {h["purge_chunk"]}, zones {(h["zones"] == "1" ? "on" : "off")}, flush {h["flush_fixed_us"]} us + {h["flush_per_page_us"]} us/page");
 
-        var table = new Table().Border(TableBorder.Rounded).Title("latency suite");
-        foreach (string c in new[] { "scenario", "ops", "ops/s", "failures", "purges", "flushes", "sections", "longest", "over budget", "check" })
-            table.AddColumn(new TableColumn(c).RightAligned());
-        table.Columns[0].LeftAligned();
+        string[] headers = ["scenario", "ops", "ops/s", "failures", "purges", "flushes", "sections", "longest", "over budget", "invariants"];
+        var rows = new List<string[]>();
         int logBudget = run.Header.CsBudgetMicros;
         int overCount = 0;
         bool overExact = true;
@@ -58,27 +57,30 @@ public static class ResultsView
             overCount += overHere;
             overExact &= exact;
             string overText = (exact ? "" : ">= ") + overHere.ToString("N0");
-            table.AddRow(
+            rows.Add([
                 Markup.Escape(s.Name), s.Ops.ToString("N0"), s.OpsPerSecond.ToString("N0"), s.Failures.ToString("N0"),
                 s.Purges.ToString("N0"), s.Flushes.ToString("N0"), s.CsCount.ToString("N0"),
                 (over ? "[red]" : "[green]") + Micros(s.CsMaxNanos) + "[/]",
                 overHere == 0 ? overText : $"[red]{overText}[/]",
-                s.Problem == null ? "[green]ok[/]" : "[red]FAIL[/]");
+                s.Problem == null ? "[green]ok[/]" : "[red]FAIL[/]"]);
         }
-        console.Write(table);
+        // One table when it fits the width; else two narrower ones, so that no cell is ever
+        // wrapped or cut (a number split over two lines reads as two numbers).
+        Table all = Table(console, "latency suite", headers, rows, [.. Enumerable.Range(0, headers.Length)]);
+        if (((IRenderable)all).Measure(RenderOptions.Create(console, console.Profile.Capabilities), int.MaxValue).Max <= console.Profile.Width)
+        {
+            console.Write(all);
+        }
+        else
+        {
+            console.Write(Table(console, "latency suite: work", headers, rows, [0, 1, 2, 3, 4, 5]));
+            console.Write(Table(console, "latency suite: critical sections", headers, rows, [0, 6, 7, 8, 9]));
+        }
 
-        var hist = new int[CsMeter.Buckets];
+        var hist = new long[CsMeter.Buckets];
         foreach (ScenarioResult s in run.Scenarios)
             for (int i = 0; i < hist.Length; i++) hist[i] += s.Histogram[i];
-        int last = Array.FindLastIndex(hist, v => v > 0);
-        var chart = new BarChart().Label("critical sections by duration (log2 of the count)").Width(72);
-        for (int i = 0; i <= Math.Max(last, 0); i++)
-        {
-            bool overBudget = i > 0 && (1 << (i - 1)) >= budgetMicros;
-            // log scale: the sub-microsecond bucket holds millions, the tail a handful
-            chart.AddItem($"{BucketLabels[i]} ({hist[i]:N0})", hist[i] == 0 ? 0 : Math.Round(Math.Log2(hist[i] + 1), 1), overBudget ? Color.Red : Color.Green);
-        }
-        console.Write(chart);
+        Histogram(console, hist, budgetMicros);
 
         long worst = run.Scenarios.Count == 0 ? 0 : run.Scenarios.Max(s => s.CsMaxNanos);
         bool pass = Passed(run, budgetMicros);
@@ -100,7 +102,7 @@ public static class ResultsView
     public static string Json(SuiteRun run, int budgetMicros) => JsonSerializer.Serialize(new
     {
         board = run.Header.Board,
-        settings = run.Header.Fields,
+        settings = Settings(run.Header.Fields),
         budget_us = budgetMicros,
         verdict = Passed(run, budgetMicros) ? "PASS" : "FAIL",
         scenarios = run.Scenarios.Select(s => new
@@ -110,6 +112,41 @@ public static class ResultsView
             cs_over_budget = s.CsOverBudget, max_lazy_pages = s.MaxLazyPages, histogram = s.Histogram, check = s.Problem == null ? "ok" : "FAIL",
         }),
     }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The header's settings for JSON: numbers (decimal, or 0x hexadecimal like span_start) as JSON numbers, the rest as strings.</summary>
+    private static Dictionary<string, object> Settings(IReadOnlyDictionary<string, string> fields) => fields.ToDictionary(
+        f => f.Key,
+        f => f.Key == "board" ? (object)f.Value
+            : Numbers.TryParseULong(f.Value, out ulong whole) ? whole
+            : double.TryParse(f.Value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out double real) ? real
+            : f.Value);
+
+    /// <summary>A table of the <paramref name="columns"/> of <paramref name="rows"/>: ASCII borders unless the console has Unicode, no cell ever wrapped.</summary>
+    private static Table Table(IAnsiConsole console, string title, string[] headers, List<string[]> rows, int[] columns)
+    {
+        var table = new Table().Border(console.Profile.Capabilities.Unicode ? TableBorder.Rounded : TableBorder.Ascii).Title(title);
+        foreach (int c in columns)
+        {
+            var column = new TableColumn(headers[c]).NoWrap();
+            table.AddColumn(c == 0 ? column.LeftAligned() : column.RightAligned());
+        }
+        foreach (string[] row in rows) table.AddRow(columns.Select(c => row[c]).ToArray());
+        return table;
+    }
+
+    /// <summary>
+    /// Critical sections by duration: one line per bucket with its count and a bar whose length is
+    /// proportional to the count (linear; the scale is printed). The sub-microsecond bucket often
+    /// holds nearly all sections, so the tail's bars may be empty: its counts are printed beside them.
+    /// </summary>
+    private static void Histogram(IAnsiConsole console, long[] hist, int budgetMicros)
+    {
+        int last = Math.Max(Array.FindLastIndex(hist, v => v > 0), 0);
+        var bars = Enumerable.Range(0, last + 1)
+            .Select(i => new TextChart.Bar(BucketLabels[i], hist[i], hist[i].ToString("N0"), i > 0 && (1 << (i - 1)) >= budgetMicros))
+            .ToList();
+        TextChart.Write(console, "critical sections by duration", bars, $"{hist.Max():N0} sections", Color.Green, Color.Red);
+    }
 
     private static string Micros(long nanos) => nanos < 10_000 ? $"{nanos / 1000.0:F2} us" : $"{nanos / 1000.0:F0} us";
 }

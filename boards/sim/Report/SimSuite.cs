@@ -25,12 +25,13 @@ public static class SimSuite
         WarmUp(config, scenarios);
         var sim = SimBoard.For(config, profile.FlushFixedMicros, profile.FlushPerPageMicros);
         var sink = new StringSink();
-        var gc = GC.GetGCMemoryInfo();
-        long total = gc.TotalAvailableMemoryBytes;
-        long used = GC.GetTotalMemory(false);
+        // mem_*: on a board, the memory behind the span (an ESP32 prints its PSRAM's total, free
+        // and largest free block). The simulated board's memory is the profile's span, all of it
+        // free when the suite starts: never the host's RAM.
+        long total = (long)config.SpanSize;
         ScenarioResult[]? results = FirmwareApp.Run(sim.Board, profile.Name, config,
             profile.FlushFixedMicros.ToString(CultureInfo.InvariantCulture), profile.FlushPerPageMicros.ToString(CultureInfo.InvariantCulture),
-            scenarios, ops, seed, Repeat, total, total - used, total - used, sink, progress == null ? null : new Progress(progress));
+            scenarios, ops, seed, Repeat, total, total, total, sink, progress == null ? null : new Progress(progress));
         string log = sink.Text;
         if (results == null) throw new UsageException(log.Trim());
         return new Outcome(log, SuiteLogReader.Parse(log, "(simulated board)"));

@@ -13,7 +13,11 @@ public sealed record SuiteHeader(string Board, IReadOnlyDictionary<string, strin
 }
 
 /// <summary>A parsed results block: header, one result per scenario, and the end line's verdict.</summary>
-public sealed record SuiteRun(SuiteHeader Header, IReadOnlyList<ScenarioResult> Scenarios, string Verdict, IReadOnlyList<string> Notes);
+public sealed record SuiteRun(SuiteHeader Header, IReadOnlyList<ScenarioResult> Scenarios, string Verdict, IReadOnlyList<string> Notes)
+{
+    /// <summary>What the reader passed over to get this block (earlier blocks, blocks cut short by a restart), one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>A results log was rejected: <c>file:line: what</c>.</summary>
 public sealed class LogException(string path, int line, string what) : Exception($"{path}:{line}: {what}");
@@ -21,8 +25,11 @@ public sealed class LogException(string path, int line, string what) : Exception
 /// <summary>
 /// Reads the results a board printed (<see cref="SuiteLog"/> format) out of a serial capture:
 /// lines that do not start with <c>VMAP </c> are ignored wherever they are (boot messages,
-/// debugger chatter); the last complete BEGIN..END block is the result. A block that is cut
-/// short or a malformed VMAP line is an error naming the line. Never throws anything else.
+/// debugger chatter); the last complete BEGIN..END block is the result. A capture may hold a
+/// restart: a block cut short by a new BEGIN (its lines may be cut too) is discarded, and so is a
+/// block left open at the end once a complete one came before it; each discarded or earlier block
+/// becomes a warning naming its lines (<see cref="SuiteRun.Warnings"/>). With no complete block,
+/// a block cut short or a malformed VMAP line is an error naming the line. Never throws anything else.
 /// </summary>
 public static class SuiteLogReader
 {
@@ -42,8 +49,11 @@ public static class SuiteLogReader
     {
         string[] lines = text.Split('\n');
         SuiteRun? last = null;
+        int lastBegin = 0, lastEnd = 0;
         SuiteHeader? header = null;
         int beginLine = 0;
+        LogException? broken = null; // the first bad line of the open block
+        var warnings = new List<string>();
         var scenarios = new List<ScenarioResult>();
         var notes = new List<string>();
         for (int i = 0; i < lines.Length; i++)
@@ -58,32 +68,50 @@ public static class SuiteLogReader
             switch (kind)
             {
                 case "BEGIN":
-                    if (header != null) throw new LogException(path, n, $"a new results block begins before the one from line {beginLine} ended");
-                    var fields = Fields(words, 2, HeaderKeys, path, n);
-                    foreach (string key in HeaderKeys.Where(k => k is not "board" and not "span_start" and not "flush_fixed_us" and not "flush_per_page_us"))
+                    if (header != null || broken != null)
+                        warnings.Add($"{path}: lines {beginLine}-{n - 1}: a results block cut short (the board restarted?) was discarded{Reason(broken)}");
+                    broken = null;
+                    beginLine = n;
+                    header = null;
+                    Dictionary<string, string> fields;
+                    try
                     {
-                        if (!long.TryParse(fields[key], NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                            throw new LogException(path, n, $"{key}: '{fields[key]}' is not a whole number");
+                        fields = Header(words, path, n);
+                    }
+                    catch (LogException e)
+                    {
+                        broken = e;
+                        break;
                     }
                     header = new SuiteHeader(fields["board"], fields);
-                    beginLine = n;
                     scenarios = [];
                     notes = [];
                     break;
                 case "SCENARIO":
+                    if (broken != null) break;
                     if (header == null) throw new LogException(path, n, "a scenario line outside a results block (no VMAP BEGIN before it)");
-                    scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n), path, n));
+                    try
+                    {
+                        scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n), path, n));
+                    }
+                    catch (LogException e)
+                    {
+                        broken = e; // an error only if the block is not cut short by a restart
+                    }
                     break;
                 case "NOTE":
                     notes.Add(After(line, "VMAP NOTE"));
                     break;
                 case "END":
+                    if (broken != null) throw broken;
                     if (header == null) throw new LogException(path, n, "an end line without a results block");
                     var end = Fields(words, 2, ["scenarios", "over_budget", "verdict"], path, n);
                     if (!int.TryParse(end["scenarios"], NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count != scenarios.Count)
                         throw new LogException(path, n, $"the end line counts {end["scenarios"]} scenarios, the block has {scenarios.Count}");
                     if (end["verdict"] is not ("PASS" or "FAIL")) throw new LogException(path, n, $"verdict '{end["verdict"]}' is neither PASS nor FAIL");
+                    if (last != null) warnings.Add($"{path}: an earlier results block (lines {lastBegin}-{lastEnd}) was ignored; the last one (from line {beginLine}) is reported");
                     last = new SuiteRun(header, scenarios, end["verdict"], notes);
+                    (lastBegin, lastEnd) = (beginLine, n);
                     header = null;
                     break;
                 case "ERROR":
@@ -92,8 +120,26 @@ public static class SuiteLogReader
                     throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, NOTE, END or ERROR)");
             }
         }
-        if (header != null) throw new LogException(path, lines.Length, $"the results block that begins on line {beginLine} is cut short: no VMAP END line");
-        return last ?? throw new LogException(path, lines.Length, "no results block (no VMAP BEGIN ... VMAP END lines) in the log");
+        if (header != null || broken != null)
+        {
+            if (last == null) throw broken ?? new LogException(path, lines.Length, $"the results block that begins on line {beginLine} is cut short: no VMAP END line");
+            warnings.Add($"{path}: lines {beginLine}-{lines.Length}: a results block cut short at the end of the log was discarded{Reason(broken)}; the last complete one (lines {lastBegin}-{lastEnd}) is reported");
+        }
+        if (last == null) throw new LogException(path, lines.Length, "no results block (no VMAP BEGIN ... VMAP END lines) in the log");
+        return last with { Warnings = warnings };
+    }
+
+    private static string Reason(LogException? broken) => broken == null ? "" : $" ({broken.Message})";
+
+    private static Dictionary<string, string> Header(string[] words, string path, int n)
+    {
+        var fields = Fields(words, 2, HeaderKeys, path, n);
+        foreach (string key in HeaderKeys.Where(k => k is not "board" and not "span_start" and not "flush_fixed_us" and not "flush_per_page_us"))
+        {
+            if (!long.TryParse(fields[key], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                throw new LogException(path, n, $"{key}: '{fields[key]}' is not a whole number");
+        }
+        return fields;
     }
 
     private static Dictionary<string, string> Fields(string[] words, int from, string[] keys, string path, int line)

@@ -17,6 +17,9 @@ public sealed class Trace
     public required ulong[] Align { get; init; }
     public required int[] Line { get; init; }
     public required int Slots { get; init; }
+
+    /// <summary>The board a comment line <c># board: NAME</c> at the top says the trace was made for; null when none does.</summary>
+    public string? Board { get; init; }
     public int Count => Kind.Length;
     public int Allocs => Kind.Count(k => k == OpKind.Alloc);
     public int Frees => Kind.Count(k => k == OpKind.Free);
@@ -35,8 +38,10 @@ public sealed class TraceException(int line, string what) : Exception($"line {li
 /// free &lt;id&gt;
 /// purge
 /// </code>
-/// Ids and sizes are decimal. Everything that can be checked before running is checked here,
-/// so a malformed trace is rejected whole before anything runs. Never throws anything but
+/// Ids and sizes are decimal. A comment line <c># board: NAME</c> before the first operation
+/// names the board the trace was made for (<c>gen-trace</c> writes one). Everything that can be
+/// checked before running is checked here, so a malformed trace is rejected whole before
+/// anything runs. Never throws anything but
 /// <see cref="TraceException"/> for bad content.
 /// </summary>
 public static class TraceParser
@@ -51,6 +56,7 @@ public static class TraceParser
         var align = new List<ulong>();
         var lines = new List<int>();
         var slotOfId = new Dictionary<long, int>();
+        string? board = null;
         int lineNo = 0;
         int start = 0;
         while (start <= text.Length)
@@ -65,13 +71,17 @@ public static class TraceParser
         return new Trace
         {
             Kind = [.. kind], Slot = [.. slot], Id = [.. ids], Size = [.. size], Align = [.. align], Line = [.. lines],
-            Slots = slotOfId.Count,
+            Slots = slotOfId.Count, Board = board,
         };
 
         void ParseLine(ReadOnlySpan<char> raw, int line)
         {
             int hash = raw.IndexOf('#');
-            if (hash >= 0) raw = raw[..hash];
+            if (hash >= 0)
+            {
+                if (kind.Count == 0 && board == null) board = BoardOf(raw[(hash + 1)..]);
+                raw = raw[..hash];
+            }
             string content = raw.ToString().Trim();
             if (content.Length == 0) return;
             string[] f = content.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -121,6 +131,18 @@ public static class TraceParser
             lines.Add(line);
         }
     }
+
+    /// <summary>The board a comment names (<c>board: NAME</c>), else null.</summary>
+    private static string? BoardOf(ReadOnlySpan<char> comment)
+    {
+        string c = comment.ToString().Trim();
+        if (!c.StartsWith(BoardComment, StringComparison.Ordinal)) return null;
+        string name = c[BoardComment.Length..].Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        return name.Length > 0 ? name : null;
+    }
+
+    /// <summary>What a comment naming the trace's board starts with.</summary>
+    public const string BoardComment = "board:";
 
     private static long ParseId(string text, int line)
     {

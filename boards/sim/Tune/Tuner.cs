@@ -111,6 +111,7 @@ public static class Tuner
         ];
         const int W = 420, H = 260, Pad = 50;
         var lazies = points.Select(p => p.LazyMaxPages).Distinct().OrderBy(v => v).ToList();
+        int[] chunks = points.Select(p => p.PurgeChunk).Distinct().Order().ToArray(); // the swept chunks, or the one fixed
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{2 * W}\" height=\"{2 * H + 40}\" font-family=\"sans-serif\" font-size=\"11\">\n");
         sb.Append(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"20\" font-size=\"14\">vmap tune: board {Escape(board)}, lazy_max_pages (log scale) against the suite's figures</text>\n");
@@ -128,9 +129,9 @@ public static class Tuner
                 sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(lazy)}\" y=\"{oy + H - Pad + 14}\" text-anchor=\"middle\">{lazy}</text>\n");
             if (line is double l)
                 sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ox + Pad}\" x2=\"{ox + W - Pad}\" y1=\"{Y(l)}\" y2=\"{Y(l)}\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/><text x=\"{ox + Pad + 4}\" y=\"{Y(l) - 3}\" fill=\"#d62728\">budget</text>\n");
-            for (int c = 0; c < Chunks.Length; c++)
+            for (int c = 0; c < chunks.Length; c++)
             {
-                var series = points.Where(p => p.PurgeChunk == Chunks[c]).OrderBy(p => p.LazyMaxPages).ToList();
+                var series = points.Where(p => p.PurgeChunk == chunks[c]).OrderBy(p => p.LazyMaxPages).ToList();
                 if (series.Count == 0) continue;
                 string pts = string.Join(' ', series.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.LazyMaxPages):F1},{Y(value(p)):F1}")));
                 sb.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{pts}\" fill=\"none\" stroke=\"{colors[c % colors.Length]}\" stroke-width=\"1.5\"/>\n");

@@ -102,10 +102,9 @@ public sealed class BenchTests : IDisposable
         Assert.Equal(lines.Count(l => l.EndsWith(" ENOMEM")), enomem);
         Assert.Equal(lines.Count(l => l.StartsWith("purge ")), purges);
         Assert.Equal(allocs, frees); // the trace frees every id; the bench skips the failed ones
-        // The replay reports each free of an id whose allocation failed, and nothing else.
-        Assert.Equal(enomem, errors.Length);
-        Assert.All(errors, e => Assert.Contains("which is not allocated", e));
-        Assert.Equal(enomem > 0 ? 1 : 0, rexit);
+        // A free of an id whose allocation failed is no error for the replay either.
+        Assert.Empty(errors);
+        Assert.Equal(0, rexit);
         Assert.Equal(0, bytes);
         Assert.True(enomem > 0 && purges > 0, $"enomem {enomem}, purges {purges}: the tight span was meant to run out and purge");
     }

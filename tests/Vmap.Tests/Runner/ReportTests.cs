@@ -91,9 +91,9 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void Report_can_judge_against_another_boards_budget()
     {
-        var (exit, output, _) = Cli("report", EmitEsp32Log(), "--board", "stm32f769");
+        var (exit, output, err) = Cli("report", EmitEsp32Log(), "--board", "stm32f769");
         Assert.Equal(0, exit);
-        Assert.Contains("judged against 'stm32f769'", output);
+        Assert.Equal("warning: the log comes from board 'esp32', judged against board 'stm32f769'", err.Trim());
         Assert.Contains("200 us budget", output);
     }
 
@@ -154,5 +154,48 @@ public sealed class ReportTests : IDisposable
         Assert.Equal("", output);
         Assert.Single(err.TrimEnd('\n', '\r').Split('\n'));
         Assert.Contains(args[^1], err); // the last bad word is named
+    }
+
+    [Fact]
+    public void A_capture_with_a_restart_reports_the_last_complete_block_and_names_the_discarded_lines()
+    {
+        string[] block = File.ReadAllLines(EmitEsp32Log());
+        // Boot, a block cut by a reset in the middle of a scenario line, boot again, a full block.
+        int cut = Array.FindIndex(block, l => l.StartsWith("VMAP SCENARIO name=random_size "));
+        string[] partial = [.. block[..cut], block[cut][..40]];
+        string[] capture = ["I (31) boot: ESP-IDF v5.1", .. partial, "rst:0xc (SW_CPU_RESET)", "I (31) boot: ESP-IDF v5.1", .. block];
+        string path = Path.Combine(_dir, "reboot.log");
+        File.WriteAllText(path, string.Join('\n', capture));
+        var (exit, output, err) = Cli("report", path);
+        Assert.True(exit == 0, err);
+        int secondBegin = partial.Length + 4;
+        string[] warnings = err.Trim().Split('\n');
+        Assert.Single(warnings);
+        Assert.StartsWith($"warning: {path}: lines 2-{secondBegin - 1}: a results block cut short (the board restarted?) was discarded", warnings[0]);
+        Assert.Contains("verdict:", output);
+        Assert.Equal(8, SuiteLogReader.Parse(File.ReadAllText(path), path).Scenarios.Count);
+    }
+
+    [Fact]
+    public void Two_complete_blocks_report_the_last_and_warn_that_the_earlier_was_ignored()
+    {
+        string[] block = File.ReadAllLines(EmitEsp32Log());
+        string path = Path.Combine(_dir, "twice.log");
+        File.WriteAllText(path, string.Join('\n', [.. block, "nanoFramework: reboot", .. block]));
+        var (exit, _, err) = Cli("report", path);
+        Assert.True(exit == 0, err);
+        Assert.Equal($"warning: {path}: an earlier results block (lines 1-{block.Length}) was ignored; the last one (from line {block.Length + 2}) is reported", err.Trim());
+    }
+
+    [Fact]
+    public void Report_reads_the_log_from_standard_input_for_a_dash()
+    {
+        string text = File.ReadAllText(EmitEsp32Log());
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int exit = Vmap.Sim.Cli.Run(["report", "-"], o, e, new StringReader(text));
+        Assert.True(exit == 0, e.ToString());
+        Assert.Contains("board esp32", o.ToString());
+        Assert.Equal(o.ToString(), Cli("report", Path.Combine(_dir, "esp32.log")).Out);
     }
 }

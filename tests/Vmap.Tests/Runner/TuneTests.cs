@@ -63,7 +63,7 @@ public sealed class TuneTests
 [CollectionDefinition("boards directory", DisableParallelization = true)]
 public sealed class BoardsDirectoryCollection;
 
-/// <summary>Regime: tune --write on a copy of a profile in a private boards folder (VMAP_BOARDS), run alone.</summary>
+/// <summary>Regime: tune --write on a profile given by path in a private folder, run alone.</summary>
 [Collection("boards directory")]
 public sealed class TuneWriteTests
 {
@@ -91,13 +91,11 @@ public sealed class TuneWriteTests
             cs_budget_us = 100000
             """.ReplaceLineEndings("\n");
         File.WriteAllText(Path.Combine(dir, "tiny.board"), before);
-        string? old = Environment.GetEnvironmentVariable("VMAP_BOARDS");
-        Environment.SetEnvironmentVariable("VMAP_BOARDS", dir);
         try
         {
             var o = new StringWriter();
             var e = new StringWriter();
-            int exit = Vmap.Sim.Cli.Run(["tune", "--board", "tiny", "--ops", "60", "--svg", Path.Combine(dir, "t.svg"), "--write"], o, e);
+            int exit = Vmap.Sim.Cli.Run(["tune", "--board", Path.Combine(dir, "tiny.board"), "--ops", "60", "--svg", Path.Combine(dir, "t.svg"), "--write"], o, e);
             Assert.True(exit == 0, e.ToString() + o);
             string after = File.ReadAllText(Path.Combine(dir, "tiny.board"));
             BoardProfile p = BoardProfile.Parse(after, "tiny.board");
@@ -105,13 +103,14 @@ public sealed class TuneWriteTests
             Assert.Contains("# the value the tuner replaces", after);
             Assert.True(p.LazyMaxPages <= 4, "the tuner must keep the lazily held space within a quarter of the 16-page span");
             Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "t.svg")));
+            // Written by a rename over the profile: no temporary file is left beside it.
+            Assert.Equal(new[] { "t.svg", "tiny.board" }, Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order().ToArray());
             // Only the two tuned lines changed.
             var diff = before.Split('\n').Zip(after.Split('\n')).Where(x => x.First != x.Second).Select(x => x.First.Split('=')[0].Trim()).ToList();
             Assert.True(diff.All(k => k is "lazy_max_pages" or "purge_chunk"), string.Join(",", diff));
         }
         finally
         {
-            Environment.SetEnvironmentVariable("VMAP_BOARDS", old);
             Directory.Delete(dir, true);
         }
     }

@@ -43,6 +43,27 @@ public sealed class DeviceFitTests
     }
 
     [Fact]
+    public void The_esp32_profile_starts_in_a_few_kilobytes_of_managed_memory()
+    {
+        // Everything Start allocates on the esp32 profile as the firmware runs it (2 cores,
+        // zones on): 67 records of 8 ints, 64 boundary tags, 2 zones with 8 classes, the locks
+        // and meters. On .NET an object header is 16 bytes and an array's 24; nanoFramework's
+        // heap blocks are 12 bytes, so the board's figure is of the same order.
+        VmapConfig c = BoardProfile.Load("esp32").ToConfig();
+        c.Zones = true;
+        var board = Vmap.Hal.Sim.SimBoard.For(c).Board;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var a = new Allocator(board);
+        Assert.Equal(Status.Ok, a.Start(c));
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        var s = new Stats();
+        a.GetStats(s);
+        Assert.Equal(67, s.PoolCapacity);
+        Assert.True(bytes < 12 * 1024, $"esp32: Start allocated {bytes} managed bytes");
+        Console.WriteLine($"esp32 profile: {bytes} managed bytes after Start, {s.PoolCapacity} records");
+    }
+
+    [Fact]
     public void A_pool_larger_than_one_heap_object_is_refused_naming_the_setting_the_size_and_the_limit()
     {
         VmapConfig c = Rig.Small(maxAreas: 196591);

@@ -64,9 +64,6 @@ internal sealed class Carver
     /// <summary>The preload slots, for the invariant checker (free-tree lock).</summary>
     public int[] PreloadSlots => _preload;
 
-    /// <summary>The free tree's work counter (see <see cref="AreaTree.Work"/>); free-tree lock.</summary>
-    public int Work => _tree.Work;
-
     /// <summary>
     /// An allocation's slow path: carves <paramref name="pages"/> pages plus the guard and
     /// enters the area in zone <paramref name="z"/>'s busy list in ONE free-tree section (one

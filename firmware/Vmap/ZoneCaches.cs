@@ -224,6 +224,7 @@ internal sealed class ZoneCaches
             if (a == Nil) break; // only with injected faults: the caller saw enough records
             _pool.Start[a] = at + i * reserve;
             _pool.Size[a] = reserve;
+            z.Work++; // the split: a record taken and filled (the push counts its own unit)
             Push(z, a);
         }
         // The run's record keeps areas 0 to i: one area is cached, more (a take failed) go

@@ -111,7 +111,8 @@ internal sealed class Zone
         pool.Size[area] = reserve;
         pool.CallerTag[area] = tag;
         pool.Owner[area] = core;
-        pool.SetState(area, AreaPool.BusyState);
+        // AreaPool.SetState written out: the interpreter inlines no call on this hot path.
+        pool.ParentColor[area] = (pool.ParentColor[area] & ~AreaPool.StateMask) | AreaPool.BusyState;
         Busy.Add(area);
         _tags[start >> FreeSpace.TagShift][start & FreeSpace.TagMask] = area;
         Allocs++;
@@ -133,11 +134,13 @@ internal sealed class Zone
         lock (Lock)
         {
             long t0 = _clock.Ticks;
-            if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && pool.IsBusy(area) && pool.Start[area] == page && (!_ownerIsZone || pool.Owner[area] == Index))
+            // AreaPool.IsBusy and SetState written out: the interpreter inlines no call here.
+            int[] pc = pool.ParentColor;
+            if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && (pc[area] & AreaPool.BusyState) != 0 && pool.Start[area] == page && (!_ownerIsZone || pool.Owner[area] == Index))
             {
                 Interlocked.Increment(ref InTransit);
                 Busy.Remove(area);
-                pool.SetState(area, 0);
+                pc[area] &= ~AreaPool.StateMask;
                 Frees++;
                 LiveAreas--;
                 LivePages -= pool.Size[area] - _guard;

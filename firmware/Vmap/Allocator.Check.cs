@@ -40,7 +40,7 @@ public sealed partial class Allocator
                 {
                     long t0 = _clock.Ticks;
                     AddZoneCounters(s, z);
-                    z.Cs.Record(_clock.Ticks - t0);
+                    z.Cs.Record(_clock.Ticks - t0, 1);
                     s.ZoneLocks.Add(z.Cs);
                 }
             }
@@ -58,7 +58,7 @@ public sealed partial class Allocator
             s.FreeBlocks = _free.Tree.Count;
             s.PoolAvailable = _pool.Available;
             s.PoolCapacity = _pool.Capacity;
-            _treeCs.Record(_clock.Ticks - t0);
+            _treeCs.Record(_clock.Ticks - t0, 1);
             _treeCs.CopyTo(s.TreeLock);
         }
         lock (_drainLock)
@@ -67,7 +67,7 @@ public sealed partial class Allocator
             s.Drains = _drains;
             s.DrainRequestsSent = _drainRequestsSent;
             s.DrainRequestsSaved = _drainRequestsSaved;
-            _drainCs.Record(_clock.Ticks - t0);
+            _drainCs.Record(_clock.Ticks - t0, 1);
             _drainCs.CopyTo(s.DrainLock);
         }
         s.FailNoSpace = _failNoSpace;
@@ -172,7 +172,7 @@ public sealed partial class Allocator
                     handles[n] = a;
                     n++;
                 }
-                z.Cs.Record(_clock.Ticks - t0);
+                z.Cs.Record(_clock.Ticks - t0, 1);
             }
         }
         HeapSort(starts, handles, n);

@@ -415,7 +415,7 @@ public sealed partial class Allocator
                     }
                     a = following;
                 }
-                z.Cs.Record(_clock.Ticks - t0);
+                z.Cs.Record(_clock.Ticks - t0, 1);
             }
             if (only != null) ownMoved += moved;
             else _zoneDelta[z.Index] += moved;
@@ -467,7 +467,7 @@ public sealed partial class Allocator
                     _free.Release(cursor);
                     cursor = following;
                 }
-                _treeCs.Record(_clock.Ticks - t0);
+                _treeCs.Record(_clock.Ticks - t0, 1);
             }
             // Space is back in the tree: allocations that found none may retry (before the lazy
             // counts drop, so none can see "nothing lazy" without seeing this progress).

@@ -185,7 +185,7 @@ public sealed partial class Allocator : IDrainable
                 MakeBusyLocked(z, top, page, pages + _guard, tag, z.Index);
                 z.Hits++;
             }
-            z.Cs.Record(_clock.Ticks - t0);
+            z.Cs.Record(_clock.Ticks - t0, 1);
         }
         return page >= 0;
     }
@@ -245,10 +245,10 @@ public sealed partial class Allocator : IDrainable
                             if (extras > room) extras = room;
                         }
                         if (extras > 0 && _pool.Available > PoolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
-                        z.Cs.Record(_clock.Ticks - z0);
+                        z.Cs.Record(_clock.Ticks - z0, 1);
                     }
                 }
-                _treeCs.Record(_clock.Ticks - t0);
+                _treeCs.Record(_clock.Ticks - t0, 1);
             }
         }
         while (from >= 0); // an aligned search in a fragmented span goes on in the next section
@@ -341,7 +341,7 @@ public sealed partial class Allocator : IDrainable
                     taken++;
                 }
                 z.Decayed += taken;
-                z.Cs.Record(_clock.Ticks - t0);
+                z.Cs.Record(_clock.Ticks - t0, 1);
             }
             if (list != Nil) MergeIntoTree(list, false, null);
             Interlocked.Decrement(ref z.InTransit);
@@ -387,7 +387,7 @@ public sealed partial class Allocator : IDrainable
                     }
                 }
                 if (taken > 0) z.Drained++;
-                z.Cs.Record(_clock.Ticks - t0);
+                z.Cs.Record(_clock.Ticks - t0, 1);
             }
             if (list != Nil) MergeIntoTree(list, false, null);
             Interlocked.Decrement(ref z.InTransit);
@@ -422,7 +422,7 @@ public sealed partial class Allocator : IDrainable
             _drains++;
             _drainRequestsSent += asked;
             _drainRequestsSaved += _zones.Length - 1 - asked;
-            _drainCs.Record(_clock.Ticks - t0);
+            _drainCs.Record(_clock.Ticks - t0, 1);
         }
         // Nothing here throws, so the gate needs no try/finally: a core that does not answer is
         // WaitAll's false, and a drain makes no MMU call (cached areas are unmapped and flushed).

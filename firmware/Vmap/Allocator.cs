@@ -290,7 +290,7 @@ public sealed partial class Allocator
                 long t0 = _clock.Ticks;
                 s = CarveLocked(pages + _guard, alignPages, core, ref from, out int area, out page);
                 if (s == Status.Ok) MakeBusyLocked(_zones[0], area, page, pages + _guard, tag, core);
-                _treeCs.Record(_clock.Ticks - t0);
+                _treeCs.Record(_clock.Ticks - t0, 1);
             }
         }
         while (from >= 0);
@@ -308,7 +308,7 @@ public sealed partial class Allocator
                 _preload[core] = _pool.TakeLocked();
                 if (_preload[core] != Nil) _preloadRefills++;
             }
-            _treeCs.Record(_clock.Ticks - t0);
+            _treeCs.Record(_clock.Ticks - t0, 1);
         }
     }
 
@@ -470,7 +470,7 @@ public sealed partial class Allocator
             {
                 area = Nil;
             }
-            z.Cs.Record(_clock.Ticks - t0);
+            z.Cs.Record(_clock.Ticks - t0, 1);
         }
         return area;
     }
@@ -486,7 +486,7 @@ public sealed partial class Allocator
             z.Frees--;
             z.LiveAreas++;
             z.LivePages += _pool.Size[area] - _guard;
-            z.Cs.Record(_clock.Ticks - t0);
+            z.Cs.Record(_clock.Ticks - t0, 1);
         }
     }
 

@@ -13,7 +13,17 @@ public sealed record SuiteHeader(string Board, IReadOnlyDictionary<string, strin
 }
 
 /// <summary>A parsed results block: header, one result per scenario, and the end line's verdict.</summary>
-public sealed record SuiteRun(SuiteHeader Header, IReadOnlyList<ScenarioResult> Scenarios, string Verdict, IReadOnlyList<string> Notes);
+public sealed record SuiteRun(SuiteHeader Header, IReadOnlyList<ScenarioResult> Scenarios, string Verdict, IReadOnlyList<string> Notes)
+{
+    /// <summary>The calibration samples (VMAP CAL lines) of the block; empty in a log without them.</summary>
+    public IReadOnlyList<CalSample> Samples { get; init; } = [];
+
+    /// <summary>True when every scenario line counted work units (a log of a firmware with units).</summary>
+    public bool HasUnits => Scenarios.Count > 0 && Scenarios.All(s => s.HasUnits);
+}
+
+/// <summary>One calibration sample: a section of <paramref name="Units"/> work units that took <paramref name="Micros"/> on the board's clock.</summary>
+public sealed record CalSample(string Kind, int N, int Units, double Micros);
 
 /// <summary>A results log was rejected: <c>file:line: what</c>.</summary>
 public sealed class LogException(string path, int line, string what) : Exception($"{path}:{line}: {what}");
@@ -38,6 +48,11 @@ public static class SuiteLogReader
         "cs_over_budget", "max_lazy_pages", "hist", "check",
     ];
 
+    /// <summary>The fields that came with work units: all or none (an older firmware's log has none).</summary>
+    private static readonly string[] UnitKeys = ["cs_max_ns_units", "cs_max_units", "cs_max_units_ns", "cs_units", "flushed_pages", "units_hist"];
+
+    private static readonly string[] CalKeys = ["kind", "n", "units", "ns", "us"];
+
     public static SuiteRun Parse(string text, string path)
     {
         string[] lines = text.Split('\n');
@@ -46,6 +61,7 @@ public static class SuiteLogReader
         int beginLine = 0;
         var scenarios = new List<ScenarioResult>();
         var notes = new List<string>();
+        var samples = new List<CalSample>();
         for (int i = 0; i < lines.Length; i++)
         {
             int n = i + 1;
@@ -69,10 +85,15 @@ public static class SuiteLogReader
                     beginLine = n;
                     scenarios = [];
                     notes = [];
+                    samples = [];
                     break;
                 case "SCENARIO":
                     if (header == null) throw new LogException(path, n, "a scenario line outside a results block (no VMAP BEGIN before it)");
-                    scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n), path, n));
+                    scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n, UnitKeys), path, n));
+                    break;
+                case "CAL":
+                    if (header == null) throw new LogException(path, n, "a calibration line outside a results block (no VMAP BEGIN before it)");
+                    samples.Add(Cal(Fields(words, 2, ["units"], path, n, CalKeys), path, n));
                     break;
                 case "NOTE":
                     notes.Add(After(line, "VMAP NOTE"));
@@ -83,28 +104,29 @@ public static class SuiteLogReader
                     if (!int.TryParse(end["scenarios"], NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count != scenarios.Count)
                         throw new LogException(path, n, $"the end line counts {end["scenarios"]} scenarios, the block has {scenarios.Count}");
                     if (end["verdict"] is not ("PASS" or "FAIL")) throw new LogException(path, n, $"verdict '{end["verdict"]}' is neither PASS nor FAIL");
-                    last = new SuiteRun(header, scenarios, end["verdict"], notes);
+                    last = new SuiteRun(header, scenarios, end["verdict"], notes) { Samples = samples };
                     header = null;
                     break;
                 case "ERROR":
                     throw new LogException(path, n, "the firmware reported: " + Clip(After(line, "VMAP ERROR")));
                 default:
-                    throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, NOTE, END or ERROR)");
+                    throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, CAL, NOTE, END or ERROR)");
             }
         }
         if (header != null) throw new LogException(path, lines.Length, $"the results block that begins on line {beginLine} is cut short: no VMAP END line");
         return last ?? throw new LogException(path, lines.Length, "no results block (no VMAP BEGIN ... VMAP END lines) in the log");
     }
 
-    private static Dictionary<string, string> Fields(string[] words, int from, string[] keys, string path, int line)
+    private static Dictionary<string, string> Fields(string[] words, int from, string[] keys, string path, int line, string[]? optional = null)
     {
+        optional ??= [];
         var d = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = from; i < words.Length; i++)
         {
             int eq = words[i].IndexOf('=');
             if (eq <= 0) throw new LogException(path, line, $"'{Clip(words[i])}' is not key=value");
             string key = words[i][..eq];
-            if (!keys.Contains(key)) throw new LogException(path, line, $"unknown field '{Clip(key)}'");
+            if (!keys.Contains(key) && !optional.Contains(key)) throw new LogException(path, line, $"unknown field '{Clip(key)}'");
             if (!d.TryAdd(key, words[i][(eq + 1)..])) throw new LogException(path, line, $"field '{key}' appears twice");
         }
         foreach (string key in keys)
@@ -134,6 +156,26 @@ public static class SuiteLogReader
             },
         };
         r.CsMaxMicros = r.CsMaxNanos / 1000;
+        r.HasUnits = f.ContainsKey(UnitKeys[0]);
+        foreach (string key in UnitKeys)
+        {
+            if (f.ContainsKey(key) != r.HasUnits) throw new LogException(path, line, $"field '{key}' is {(r.HasUnits ? "missing" : "there without cs_max_ns_units")} (the unit fields come all together)");
+        }
+        if (r.HasUnits)
+        {
+            r.CsMaxNanosUnits = Int("cs_max_ns_units");
+            r.CsMaxUnits = Int("cs_max_units");
+            r.CsMaxUnitsNanos = Num("cs_max_units_ns");
+            r.CsTotalUnits = Num("cs_units");
+            r.FlushedPages = Num("flushed_pages");
+            string[] units = f["units_hist"].Split(',');
+            if (units.Length != CsMeter.UnitBuckets) throw new LogException(path, line, $"units_hist has {units.Length} buckets, expected {CsMeter.UnitBuckets}");
+            for (int i = 0; i < units.Length; i++)
+            {
+                if (!int.TryParse(units[i], NumberStyles.None, CultureInfo.InvariantCulture, out r.UnitHistogram[i]))
+                    throw new LogException(path, line, $"units_hist: bucket {i} '{Clip(units[i])}' is not a whole number");
+            }
+        }
         for (int i = 0; i < hist.Length; i++)
         {
             if (!int.TryParse(hist[i], NumberStyles.None, CultureInfo.InvariantCulture, out r.Histogram[i]))
@@ -141,6 +183,27 @@ public static class SuiteLogReader
         }
         if (Num("ops_per_s") != r.OpsPerSecond) throw new LogException(path, line, $"ops_per_s {f["ops_per_s"]} does not match ops and elapsed_us ({r.OpsPerSecond})");
         return r;
+    }
+
+    private static CalSample Cal(Dictionary<string, string> f, string path, int line)
+    {
+        if (!int.TryParse(f["units"], NumberStyles.None, CultureInfo.InvariantCulture, out int units))
+            throw new LogException(path, line, $"units: '{Clip(f["units"])}' is not a whole number");
+        int n = 0;
+        if (f.TryGetValue("n", out string? nText) && !int.TryParse(nText, NumberStyles.None, CultureInfo.InvariantCulture, out n))
+            throw new LogException(path, line, $"n: '{Clip(nText)}' is not a whole number");
+        double micros;
+        if (f.TryGetValue("ns", out string? ns))
+        {
+            if (!long.TryParse(ns, NumberStyles.None, CultureInfo.InvariantCulture, out long v)) throw new LogException(path, line, $"ns: '{Clip(ns)}' is not a whole number");
+            micros = v / 1000.0;
+        }
+        else if (f.TryGetValue("us", out string? us))
+        {
+            if (!double.TryParse(us, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out micros)) throw new LogException(path, line, $"us: '{Clip(us)}' is not a number");
+        }
+        else throw new LogException(path, line, "a calibration line needs ns= or us=");
+        return new CalSample(f.TryGetValue("kind", out string? kind) ? kind : "", n, units, micros);
     }
 
     private static string After(string line, string prefix) => line.Length > prefix.Length ? line[prefix.Length..].Trim() : "";

@@ -86,11 +86,7 @@ public sealed class SuiteLog
           .Append(" cs_over_budget=").Append(r.CsOverBudget.ToString())
           .Append(" max_lazy_pages=").Append(r.MaxLazyPages.ToString())
           .Append(" hist=");
-        for (int i = 0; i < r.Histogram.Length; i++)
-        {
-            if (i > 0) sb.Append(',');
-            sb.Append(r.Histogram[i].ToString());
-        }
+        AppendCounts(sb, r.Histogram);
         sb.Append(" check=").Append(r.Problem == null ? "ok" : "FAIL")
           .Append(" cs_max_ns_units=").Append(r.CsMaxNanosUnits.ToString())
           .Append(" cs_max_units=").Append(r.CsMaxUnits.ToString())
@@ -98,11 +94,7 @@ public sealed class SuiteLog
           .Append(" cs_units=").Append(r.CsTotalUnits.ToString())
           .Append(" flushed_pages=").Append(r.FlushedPages.ToString())
           .Append(" units_hist=");
-        for (int i = 0; i < r.UnitHistogram.Length; i++)
-        {
-            if (i > 0) sb.Append(',');
-            sb.Append(r.UnitHistogram[i].ToString());
-        }
+        AppendCounts(sb, r.UnitHistogram);
         _sink.WriteLine(sb.ToString());
         if (r.Problem != null)
         {
@@ -111,6 +103,16 @@ public sealed class SuiteLog
         }
         _scenarios++;
         _overBudget += r.CsOverBudget;
+    }
+
+    /// <summary>Appends <paramref name="counts"/> comma separated.</summary>
+    private static void AppendCounts(StringBuilder sb, int[] counts)
+    {
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(counts[i].ToString());
+        }
     }
 
     /// <summary>One calibration sample: an operation of <paramref name="kind"/> on <paramref name="n"/> areas ran a section of <paramref name="units"/> units in <paramref name="nanos"/> ns.</summary>

@@ -155,16 +155,11 @@ public sealed class BoardTimeTests : IDisposable
     [Fact]
     public void Calibrate_write_keeps_the_profile_loadable_and_its_comments()
     {
-        string boards = Path.Combine(_dir, "boards");
-        Directory.CreateDirectory(boards);
-        string before = File.ReadAllText(Path.Combine(RepoBoards(), "esp32.board"));
-        File.WriteAllText(Path.Combine(boards, "esp32.board"), before);
-        File.Copy(Path.Combine(RepoBoards(), "sim.board"), Path.Combine(boards, "sim.board"));
         string capture = SyntheticCapture(new CostModel(120, 7.5), 4);
-        string? old = Environment.GetEnvironmentVariable("VMAP_BOARDS");
-        Environment.SetEnvironmentVariable("VMAP_BOARDS", boards);
-        try
+        string before = File.ReadAllText(Path.Combine(RepoBoards(), "esp32.board"));
+        WithBoards(boards =>
         {
+            File.WriteAllText(Path.Combine(boards, "esp32.board"), before);
             var (exit, output, err) = Cli("report", capture, "--calibrate", "--board", "esp32", "--write");
             Assert.True(exit == 0, err + output);
             string after = File.ReadAllText(Path.Combine(boards, "esp32.board"));
@@ -177,26 +172,17 @@ public sealed class BoardTimeTests : IDisposable
             Assert.Equal(["cs_fixed_us", "cs_unit_us"], changed);
             Assert.Contains("# calibrated by report --calibrate from capture-4.log", after);
             Assert.Empty(Directory.GetFiles(boards, "*.tmp-*"));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("VMAP_BOARDS", old);
-        }
+        });
     }
 
     [Fact]
     public void Run_and_report_exit_1_on_a_fail_verdict_and_0_on_pass()
     {
-        string boards = Path.Combine(_dir, "boards");
-        Directory.CreateDirectory(boards);
-        string sim = File.ReadAllText(Path.Combine(RepoBoards(), "sim.board"));
-        File.WriteAllText(Path.Combine(boards, "sim.board"), sim);
-        // A budget below the model's fixed cost: every section is over it.
-        File.WriteAllText(Path.Combine(boards, "tight.board"), Regex.Replace(Regex.Replace(sim, @"(?m)^name = sim", "name = tight"), @"(?m)^cs_budget_us = \d+", "cs_budget_us = 5"));
-        string? old = Environment.GetEnvironmentVariable("VMAP_BOARDS");
-        Environment.SetEnvironmentVariable("VMAP_BOARDS", boards);
-        try
+        WithBoards(boards =>
         {
+            // A budget below the model's fixed cost: every section is over it.
+            string sim = File.ReadAllText(Path.Combine(boards, "sim.board"));
+            File.WriteAllText(Path.Combine(boards, "tight.board"), Regex.Replace(Regex.Replace(sim, @"(?m)^name = sim", "name = tight"), @"(?m)^cs_budget_us = \d+", "cs_budget_us = 5"));
             string log = Path.Combine(_dir, "tight.log");
             string json = Path.Combine(_dir, "tight.json");
             var (exit, output, err) = Cli("run", "--board", "tight", "--ops", "100", "--scenario", "fix_size", "--emit-log", log, "--json", json);
@@ -215,11 +201,7 @@ public sealed class BoardTimeTests : IDisposable
             (exit, _, err) = Cli("run", "--board", "sim", "--ops", "100", "--scenario", "fix_size", "--host-time", "--json", json);
             Assert.True(exit == 0, err);
             Assert.Equal("host-time", JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("verdict_basis").GetString());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("VMAP_BOARDS", old);
-        }
+        });
     }
 
     [Fact]
@@ -257,6 +239,24 @@ public sealed class BoardTimeTests : IDisposable
         Assert.Contains(run.Samples, s => s.Kind == "search");
         Assert.Contains(run.Samples, s => s.Kind == "drain"); // esp32 has two cores: zones, caches to drain
         Assert.Contains(run.Samples, s => s.Kind == "purge" && s.N == 16);
+    }
+
+    /// <summary>Runs <paramref name="body"/> with VMAP_BOARDS on a private boards folder holding a copy of the sim profile.</summary>
+    private void WithBoards(Action<string> body)
+    {
+        string boards = Path.Combine(_dir, "boards");
+        Directory.CreateDirectory(boards);
+        File.Copy(Path.Combine(RepoBoards(), "sim.board"), Path.Combine(boards, "sim.board"), true);
+        string? old = Environment.GetEnvironmentVariable("VMAP_BOARDS");
+        Environment.SetEnvironmentVariable("VMAP_BOARDS", boards);
+        try
+        {
+            body(boards);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VMAP_BOARDS", old);
+        }
     }
 
     private static string RepoBoards()

@@ -28,14 +28,18 @@ public static class ReportVerb
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text (the results, or with --calibrate the fitted cost and its error)" };
         var calibrate = new Option<bool>("--calibrate") { Description = "Fit the board's cost model (cs_fixed_us + units x cs_unit_us) to the capture's (units, us) pairs" };
         var write = new Option<bool>("--write") { Description = "With --calibrate: write the fitted cs_fixed_us and cs_unit_us into the board's profile (comments and order kept)" };
+        var scale = new Option<double>("--scale") { Description = "With --calibrate: multiply the fitted costs by this board factor (a capture of the interpreter on a PC, scaled to a board's CPU)", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("report", "Render the results a board printed, against the board's budget; or calibrate its cost model");
         cmd.Arguments.Add(log);
-        foreach (Option o in new Option[] { board, hostTime, json, calibrate, write }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { board, hostTime, json, calibrate, write, scale }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             FileInfo file = r.GetValue(log)!;
             if (!file.Exists) throw new UsageException($"{file.FullName}: no such file");
             if (r.GetValue(write) && !r.GetValue(calibrate)) throw new UsageException("option --write: only with --calibrate");
+            double factor = r.GetValue(scale);
+            if (!(factor > 0 && factor <= 1e4)) throw new UsageException($"option --scale: {factor} is out of range (0, 10000]");
+            if (factor != 1 && !r.GetValue(calibrate)) throw new UsageException("option --scale: only with --calibrate");
             SuiteRun run;
             try
             {
@@ -55,7 +59,7 @@ public static class ReportVerb
             {
                 try { profile = BoardProfile.Load(run.Header.Board); } catch (ProfileException) { profile = null; }
             }
-            if (r.GetValue(calibrate)) return Calibrate(output, run, file, profile, r.GetValue(json), r.GetValue(write));
+            if (r.GetValue(calibrate)) return Calibrate(output, run, file, profile, r.GetValue(json), r.GetValue(write), factor);
 
             int budget = r.GetValue(board) != null ? profile!.CsBudgetMicros : run.Header.CsBudgetMicros;
             Basis basis = r.GetValue(hostTime) || profile == null ? Basis.HostTime : Basis.BoardModel;
@@ -69,9 +73,9 @@ public static class ReportVerb
         return cmd;
     }
 
-    private static int Calibrate(TextWriter output, SuiteRun run, FileInfo file, BoardProfile? profile, bool json, bool write)
+    private static int Calibrate(TextWriter output, SuiteRun run, FileInfo file, BoardProfile? profile, bool json, bool write, double factor)
     {
-        var samples = Calibrator.Samples(run);
+        var samples = Calibrator.Samples(run).Select(s => (s.Units, s.Micros * factor)).ToList();
         CostFit fit = Calibrator.Fit(samples) ?? throw new UsageException(
             $"{file.FullName}: {samples.Count} (units, us) pairs with {samples.Select(s => s.Units).Distinct().Count()} different unit counts: a fit needs at least two " +
             "(capture a firmware that prints VMAP CAL lines and counts units per section)");
@@ -87,6 +91,7 @@ public static class ReportVerb
                 ["samples"] = fit.Samples,
                 ["points"] = fit.Points.Count,
                 ["method"] = fit.Method,
+                ["scale"] = factor,
                 ["max_error_pct"] = Math.Round(fit.MaxErrorPct, 2),
                 ["rms_error_pct"] = Math.Round(fit.RmsErrorPct, 2),
                 ["longest"] = fit.Longest(LongestShown).Select(p => new Dictionary<string, object>
@@ -99,7 +104,8 @@ public static class ReportVerb
         else
         {
             IAnsiConsole console = Cli.Console(output);
-            console.MarkupLine($"calibration of board {Markup.Escape(run.Header.Board)}: {fit.Samples} (units, us) pairs, {fit.Points.Count} unit counts; {Markup.Escape(fit.Method)}");
+            console.MarkupLine($"calibration of board {Markup.Escape(run.Header.Board)}: {fit.Samples} (units, us) pairs, {fit.Points.Count} unit counts; {Markup.Escape(fit.Method)}" +
+                (factor != 1 ? $"; measured times scaled by {factor:G4}" : ""));
             console.MarkupLine($"fit: a section takes [bold]{fixedText} us + {unitText} us per unit[/] (cs_fixed_us = {fixedText}, cs_unit_us = {unitText})");
             if (profile != null) console.MarkupLine($"profile {Markup.Escape(profile.Name)} now: cs_fixed_us = {profile.CsFixedMicros:G6}, cs_unit_us = {profile.CsUnitMicros:G6}");
             var table = new Table().Border(TableBorder.Rounded).Title("the longest sections: lowest measured time against the fit");
@@ -111,7 +117,8 @@ public static class ReportVerb
         }
         if (write)
         {
-            string note = $"calibrated by report --calibrate from {file.Name} on {DateTime.UtcNow:yyyy-MM-dd} ({fit.Samples} pairs, max error {fit.MaxErrorPct:F1} %)";
+            string scaled = factor != 1 ? $", scaled by {factor.ToString("G4", CultureInfo.InvariantCulture)}" : "";
+            string note = $"calibrated by report --calibrate from {file.Name} on {DateTime.UtcNow:yyyy-MM-dd} ({fit.Samples} pairs, max error {fit.MaxErrorPct:F1} %{scaled})";
             ProfileWriter.Write(profile!.Path, new Dictionary<string, string> { ["cs_fixed_us"] = fixedText, ["cs_unit_us"] = unitText },
                 new Dictionary<string, string> { ["cs_fixed_us"] = note, ["cs_unit_us"] = note });
             if (!json) output.WriteLine($"wrote cs_fixed_us = {fixedText} and cs_unit_us = {unitText} into {profile.Path}");

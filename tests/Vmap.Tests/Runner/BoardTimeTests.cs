@@ -153,6 +153,19 @@ public sealed class BoardTimeTests : IDisposable
     }
 
     [Fact]
+    public void Calibration_scales_an_interpreter_capture_to_a_board()
+    {
+        // A capture of the interpreter on the PC (10 us + 2 us per unit), scaled by a board factor of 25.
+        var (exit, output, err) = Cli("report", SyntheticCapture(new CostModel(10, 2), 5), "--calibrate", "--scale", "25", "--json");
+        Assert.True(exit == 0, err);
+        JsonElement o = JsonDocument.Parse(output).RootElement;
+        Assert.InRange(o.GetProperty("cs_fixed_us").GetDouble(), 237.5, 262.5);
+        Assert.InRange(o.GetProperty("cs_unit_us").GetDouble(), 47.5, 52.5);
+        Assert.Equal(25, o.GetProperty("scale").GetDouble());
+        Assert.Equal(2, Cli("report", SyntheticCapture(new CostModel(10, 2), 5), "--scale", "25").Exit); // only with --calibrate
+    }
+
+    [Fact]
     public void Calibrate_write_keeps_the_profile_loadable_and_its_comments()
     {
         string capture = SyntheticCapture(new CostModel(120, 7.5), 4);

@@ -171,12 +171,16 @@ public static class Cli
         bench.Subcommands.Add(busy);
 
         var purge = new Command("purge", "Longest critical section of a 24 576-page purge, chunked against unbounded, in modeled board time (the sim profile's cost model) and host time");
+        var backlog = new Option<int>("--backlog") { Description = "Lazy backlog in pages (the unbounded purge's section grows with it, a chunk's does not)", DefaultValueFactory = _ => PurgeBench.BacklogPages };
         purge.Options.Add(json);
         purge.Options.Add(runs);
+        purge.Options.Add(backlog);
         purge.SetAction(r =>
         {
             BoardProfile sim = LoadBoard("sim");
-            PurgeBench.Result res = PurgeBench.Run(sim.ToConfig(), sim.Cost, Math.Max(1, r.GetValue(runs)));
+            int pages = r.GetValue(backlog);
+            if (pages < 16 || pages > 65_536) throw new UsageException($"option --backlog: {pages} is out of range 16..65536");
+            PurgeBench.Result res = PurgeBench.Run(sim.ToConfig(), sim.Cost, Math.Max(1, r.GetValue(runs)), pages);
             if (r.GetValue(json))
             {
                 Measure.WriteJson(output, new Dictionary<string, object>

@@ -8,7 +8,8 @@ namespace Vmap.Sim;
 /// <summary>
 /// <c>run</c>: the on-device latency suite on the simulated board, with the board's profile and
 /// flush cost: a progress bar while it runs, then the results table, the critical-section
-/// chart and the verdict against the board's budget.
+/// chart and the verdict against the board's budget, on modeled board time (the profile's cost
+/// model applied to each section's work units) unless --host-time. Exit 0 on PASS, 1 on FAIL.
 /// </summary>
 public static class RunVerb
 {
@@ -24,9 +25,10 @@ public static class RunVerb
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file ('-': JSON on stdout, the report on stderr)" };
         var lazyMax = new Option<string?>("--lazy-max-pages") { Description = "Lazily freed pages before a purge (default: the profile's)" };
         var chunk = new Option<string?>("--purge-chunk") { Description = "Areas merged per critical section of a purge, 0 for unbounded (default: the profile's)" };
-        var emit = new Option<string?>("--emit-log") { Description = "Also write the exact text the firmware application prints (input for report)" };
+        var emit = new Option<string?>("--emit-log") { Description = "Also write the exact text the firmware application prints (input for report); includes the calibration run's VMAP CAL lines" };
+        var hostTime = new Option<bool>("--host-time") { Description = "Judge on the host's measured time instead of modeled board time (varies with the host's load)" };
         var cmd = new Command("run", "Run the on-device latency suite on the simulated board (progress on stderr; Ctrl-C stops after the running scenario, exit 130)");
-        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, lazyMax, chunk, json, emit }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { board, cores, scenario, ops, seed, lazyMax, chunk, json, emit, hostTime }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var profile = Cli.LoadBoard(r.GetValue(board)!);
@@ -59,18 +61,19 @@ public static class RunVerb
                         done.Add(res);
                         step($"{res.Name} done ({i + 1}/{count})");
                         interrupt.ThrowIfRequested();
-                    });
+                    }, calibrate: logPath != null);
                 });
             }
             catch (OperationCanceledException)
             {
                 human.WriteLine($"interrupted: {done.Count} of {scenarios.Length} scenarios done; nothing written");
                 foreach (ScenarioResult s in done)
-                    human.WriteLine($"  {s.Name}: {s.Ops:N0} ops, {s.OpsPerSecond:N0} ops/s, longest critical section {s.CsMaxNanos / 1000.0:F1} us, invariants {(s.Problem == null ? "ok" : "FAIL")}");
+                    human.WriteLine($"  {s.Name}: {s.Ops:N0} ops, {s.OpsPerSecond:N0} ops/s, longest critical section {s.CsMaxUnits} units, {s.CsMaxNanos / 1000.0:F1} us on the host, invariants {(s.Problem == null ? "ok" : "FAIL")}");
                 return Interrupt.ExitCode;
             }
+            var judge = new Judge(profile.CsBudgetMicros, profile.Cost, r.GetValue(hostTime) ? Basis.HostTime : Basis.BoardModel, "host");
             IAnsiConsole console = Cli.Console(human);
-            ResultsView.Render(console, outcome.Run, profile.CsBudgetMicros);
+            ResultsView.Render(console, outcome.Run, judge);
             if (logPath != null)
             {
                 File.WriteAllText(logPath, outcome.Log);
@@ -78,15 +81,15 @@ public static class RunVerb
             }
             if (jsonPath == OutputFile.Stdout)
             {
-                output.WriteLine(ResultsView.Json(outcome.Run, profile.CsBudgetMicros));
+                output.WriteLine(ResultsView.Json(outcome.Run, judge));
             }
             else if (jsonPath != null)
             {
-                File.WriteAllText(jsonPath, ResultsView.Json(outcome.Run, profile.CsBudgetMicros));
+                File.WriteAllText(jsonPath, ResultsView.Json(outcome.Run, judge));
                 console.MarkupLine($"json: {Markup.Escape(jsonPath)}");
             }
-            // A budget verdict is a result, not an error: exit 1 only when an invariant check failed.
-            return outcome.Run.Scenarios.Any(x => x.Problem != null) ? 1 : 0;
+            // Exit 1 on a FAIL verdict (a section over the budget on the judged basis, or a failed check).
+            return ResultsView.Passed(outcome.Run, judge) ? 0 : 1;
         });
         return cmd;
     }

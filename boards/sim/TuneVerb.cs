@@ -22,8 +22,10 @@ public static class TuneVerb
         var lazyMax = new Option<string?>("--lazy-max-pages") { Description = "Fix lazy_max_pages at this value and sweep only the purge chunk" };
         var chunk = new Option<string?>("--purge-chunk") { Description = "Fix purge_chunk at this value (0: unbounded) and sweep only lazy_max_pages" };
         var write = new Option<bool>("--write") { Description = "Write the chosen lazy_max_pages and purge_chunk into the board's profile" };
-        var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget (progress on stderr; Ctrl-C stops, writes nothing, exit 130)");
-        foreach (Option o in new Option[] { board, budget, ops, lazyMax, chunk, svg, write }) cmd.Options.Add(o);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (the choice, its basis and every point) instead of the table and chart" };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the suite at every point", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget, on modeled board time (progress on stderr; Ctrl-C stops, writes nothing, exit 130)");
+        foreach (Option o in new Option[] { board, budget, ops, lazyMax, chunk, svg, write, json, seed }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             BoardProfile profile = Cli.LoadBoard(r.GetValue(board)!);
@@ -38,10 +40,11 @@ public static class TuneVerb
             fixedAxes.LazyMaxPages = lazies[0];
             fixedAxes.PurgeChunk = chunks[0];
             if (fixedAxes.Validate() is string problem) throw new UsageException(problem);
+            bool asJson = r.GetValue(json);
             // Output paths are checked before the sweep, not after it.
-            string svgPath = OutputFile.Check(r.GetValue(svg) ?? $"tune-{profile.Name}.svg", "--svg");
+            string? svgPath = r.GetValue(svg) is string sp ? OutputFile.Check(sp, "--svg") : asJson ? null : OutputFile.Check($"tune-{profile.Name}.svg", "--svg");
             if (r.GetValue(write)) OutputFile.Check(profile.Path, "--write");
-            IAnsiConsole console = Cli.Console(output);
+            IAnsiConsole console = Cli.Console(asJson ? TextWriter.Null : output);
 
             var points = new List<TunePoint>();
             int total = lazies.Length * chunks.Length;
@@ -55,7 +58,7 @@ public static class TuneVerb
                         foreach (int c in chunks)
                         {
                             interrupt.ThrowIfRequested();
-                            points.Add(Tuner.Measure(profile, lazy, c, n, 1));
+                            points.Add(Tuner.Measure(profile, lazy, c, n, r.GetValue(seed)));
                             step($"lazy_max_pages {lazy}, purge_chunk {c} ({points.Count}/{total})");
                         }
                     }
@@ -76,12 +79,15 @@ public static class TuneVerb
             var bars = points.Where(p => p.MaxCsMicros <= budgetUs)
                 .Select(p => new TextChart.Bar($"{p.LazyMaxPages}/{p.ChunkLabel}", p.OpsPerSecond, p.OpsPerSecond.ToString("N0"), ReferenceEquals(p, best))).ToList();
             if (bars.Count > 0)
-                TextChart.Write(console, "throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk", bars, $"{bars.Max(b => b.Value):N0} ops/s", Color.Green, Color.Yellow);
+                TextChart.Write(console, "modeled board throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk", bars, $"{bars.Max(b => b.Value):N0} ops/s", Color.Green, Color.Yellow);
             console.WriteLine();
             console.MarkupLine(Markup.Escape(why));
 
-            File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name));
-            console.MarkupLine($"chart: {Markup.Escape(svgPath)}");
+            if (svgPath != null)
+            {
+                File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name));
+                console.MarkupLine($"chart: {Markup.Escape(svgPath)}");
+            }
 
             if (r.GetValue(write))
             {
@@ -95,6 +101,29 @@ public static class TuneVerb
                 BoardProfile.Parse(updated, profile.Path); // never write a profile that would not load
                 ProfileWriter.WriteAtomically(profile.Path, updated);
                 console.MarkupLine($"wrote lazy_max_pages = {best.LazyMaxPages} and purge_chunk = {best.PurgeChunk} into {Markup.Escape(profile.Path)}");
+            }
+            if (asJson)
+            {
+                output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["board"] = profile.Name,
+                    ["basis"] = "board-model",
+                    ["budget_us"] = budgetUs,
+                    ["cs_fixed_us"] = profile.CsFixedMicros,
+                    ["cs_unit_us"] = profile.CsUnitMicros,
+                    ["lazy_max_pages"] = best?.LazyMaxPages,
+                    ["purge_chunk"] = best?.PurgeChunk,
+                    ["max_board_us"] = best == null ? null : Math.Round(best.MaxCsMicros, 3),
+                    ["board_ops_per_s"] = best == null ? null : Math.Round(best.OpsPerSecond, 1),
+                    ["why"] = why,
+                    ["points"] = points.Select(p => new Dictionary<string, object>
+                    {
+                        ["lazy_max_pages"] = p.LazyMaxPages, ["purge_chunk"] = p.PurgeChunk, ["max_units"] = p.MaxUnits,
+                        ["max_board_us"] = Math.Round(p.MaxCsMicros, 3), ["board_ops_per_s"] = Math.Round(p.OpsPerSecond, 1),
+                        ["max_host_us"] = Math.Round(p.HostMaxCsMicros, 3), ["host_ops_per_s"] = Math.Round(p.HostOpsPerSecond, 1),
+                        ["flushes_per_1000_frees"] = Math.Round(p.FlushesPer1000Frees, 3), ["max_lazy_pages"] = p.MaxLazyPages,
+                    }).ToArray(),
+                }));
             }
             return 0;
         });

@@ -49,14 +49,16 @@ public static class FirmwareApp
         Board board = new Board(new TickClock(), new ThreadCores(c.Cores), new TableMmu(c.SpanPages), new InlineDrainRequests());
 #endif
         Run(board, CompiledBoard.Name, c, CompiledBoard.FlushFixedMicros, CompiledBoard.FlushPerPageMicros,
-            LatencySuite.All(), BoardOps, 1, 1, total, free, largest, new ConsoleSink(), null);
+            LatencySuite.All(), BoardOps, 1, 1, true, total, free, largest, new ConsoleSink(), null);
     }
 
     /// <summary>
     /// Starts an allocator on <paramref name="board"/> with <paramref name="config"/>, runs
     /// <paramref name="scenarios"/> for <paramref name="ops"/> operations each and prints the
     /// results to <paramref name="sink"/>. Returns the results (null when the allocator refused
-    /// the configuration; the reason is printed as a VMAP ERROR line).
+    /// the configuration; the reason is printed as a VMAP ERROR line). With
+    /// <paramref name="calibrate"/>, the <see cref="Calibration"/> run follows the scenarios
+    /// (its VMAP CAL lines come before VMAP END).
     /// <para>
     /// <paramref name="repeat"/>: a board runs each scenario once (1). The simulated board runs
     /// it several times and reports the repetition with the shortest longest section: the host
@@ -65,7 +67,7 @@ public static class FirmwareApp
     /// </para>
     /// </summary>
     public static ScenarioResult[] Run(Board board, string name, VmapConfig config, string flushFixedMicros, string flushPerPageMicros,
-        Scenario[] scenarios, int ops, int seed, int repeat, long memTotal, long memFree, long memLargest, ILineSink sink, ISuiteProgress progress)
+        Scenario[] scenarios, int ops, int seed, int repeat, bool calibrate, long memTotal, long memFree, long memLargest, ILineSink sink, ISuiteProgress progress)
     {
         var a = new Allocator(board);
         Status s = a.Start(config);
@@ -84,14 +86,32 @@ public static class FirmwareApp
             for (int k = 1; k < repeat; k++)
             {
                 ScenarioResult again = suite.Run(scenarios[i], ops, seed + i);
-                if (again.CsMaxNanos < results[i].CsMaxNanos) results[i] = again;
+                if (Better(again, results[i])) results[i] = again;
             }
             log.Scenario(results[i]);
             if (progress != null) progress.ScenarioDone(i, scenarios.Length, results[i]);
         }
-        log.End();
         a.Stop();
+        if (calibrate) new Calibration(board, config, log).Run();
+        log.End();
         return results;
+    }
+
+    /// <summary>
+    /// True when repetition <paramref name="a"/> is to be reported rather than <paramref name="b"/>:
+    /// the one with less work first (most units in a section, then units in all, then sections,
+    /// flushes and flushed pages: what the modeled board time is made of), so the modeled figures
+    /// never depend on the host's timing; among repetitions alike in all of those, the one with
+    /// the shorter measured longest section.
+    /// </summary>
+    private static bool Better(ScenarioResult a, ScenarioResult b)
+    {
+        if (a.CsMaxUnits != b.CsMaxUnits) return a.CsMaxUnits < b.CsMaxUnits;
+        if (a.CsTotalUnits != b.CsTotalUnits) return a.CsTotalUnits < b.CsTotalUnits;
+        if (a.CsCount != b.CsCount) return a.CsCount < b.CsCount;
+        if (a.Flushes != b.Flushes) return a.Flushes < b.Flushes;
+        if (a.FlushedPages != b.FlushedPages) return a.FlushedPages < b.FlushedPages;
+        return a.CsMaxNanos < b.CsMaxNanos;
     }
 
     /// <summary>

@@ -72,6 +72,12 @@ public sealed class LatencySuite
         r.CsMaxNanos = all.MaxTicks * 1000000000L / tps;
         r.CsOverBudget = all.OverBudget;
         for (int i = 0; i < CsMeter.Buckets; i++) r.Histogram[i] = all.Histogram[i];
+        r.CsMaxNanosUnits = all.MaxTicksUnits;
+        r.CsMaxUnits = all.MaxUnits;
+        r.CsMaxUnitsNanos = all.MaxUnitsTicks * 1000000000L / tps;
+        r.CsTotalUnits = all.TotalUnits;
+        for (int i = 0; i < CsMeter.UnitBuckets; i++) r.UnitHistogram[i] = all.UnitHistogram[i];
+        r.FlushedPages = _after.FlushedPages - _before.FlushedPages;
         r.Purges = _after.Purges - _before.Purges;
         r.Flushes = _after.Flushes - _before.Flushes;
         r.Problem = _a.Validate();

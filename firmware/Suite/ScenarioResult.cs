@@ -32,6 +32,20 @@ public sealed class ScenarioResult
     public int CsOverBudget;
     /// <summary>Their histogram, buckets as in <see cref="CsMeter"/>.</summary>
     public int[] Histogram = new int[CsMeter.Buckets];
+    /// <summary>The work units of the longest section (see <see cref="CsMeter.Record(long, int)"/>).</summary>
+    public int CsMaxNanosUnits;
+    /// <summary>The most work units one section did (the longest section in modeled board time).</summary>
+    public int CsMaxUnits;
+    /// <summary>The time of that section in nanoseconds (the shortest, when several did as many).</summary>
+    public long CsMaxUnitsNanos;
+    /// <summary>Work units of every section together.</summary>
+    public long CsTotalUnits;
+    /// <summary>Sections per unit bucket, buckets as in <see cref="CsMeter"/>.</summary>
+    public int[] UnitHistogram = new int[CsMeter.UnitBuckets];
+    /// <summary>False for a result read from a log printed before sections counted units.</summary>
+    public bool HasUnits = true;
+    /// <summary>Pages covered by the scenario's TLB flushes.</summary>
+    public long FlushedPages;
     /// <summary>Pages lazily held (freed, not yet purged) at most, sampled after each free.</summary>
     public int MaxLazyPages;
     /// <summary>Null when the invariant check after the scenario passed, else its finding.</summary>

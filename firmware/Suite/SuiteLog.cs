@@ -14,9 +14,20 @@ namespace Vmap.Suite;
 /// VMAP SCENARIO name=&lt;s&gt; ops=&lt;n&gt; allocs=&lt;n&gt; frees=&lt;n&gt; failures=&lt;n&gt; purges=&lt;n&gt;
 ///      flushes=&lt;n&gt; elapsed_us=&lt;n&gt; ops_per_s=&lt;n&gt; cs_count=&lt;n&gt; cs_max_ns=&lt;n&gt;
 ///      cs_over_budget=&lt;n&gt; max_lazy_pages=&lt;n&gt; hist=&lt;16 counts, comma separated&gt; check=&lt;ok|FAIL&gt;
+///      cs_max_ns_units=&lt;n&gt; cs_max_units=&lt;n&gt; cs_max_units_ns=&lt;n&gt; cs_units=&lt;n&gt; flushed_pages=&lt;n&gt;
+///      units_hist=&lt;20 counts, comma separated&gt;                            (one line)
+/// VMAP CAL kind=&lt;purge|search|drain&gt; n=&lt;n&gt; units=&lt;n&gt; ns=&lt;n&gt;       (any number, after the scenarios)
 /// VMAP END scenarios=&lt;n&gt; over_budget=&lt;n&gt; verdict=&lt;PASS|FAIL&gt;
 /// </code>
-/// Histogram buckets are those of <see cref="CsMeter"/>: under 1 µs, then [2^(k-1), 2^k) µs.
+/// Histogram buckets are those of <see cref="CsMeter"/>: under 1 µs, then [2^(k-1), 2^k) µs;
+/// unit buckets: 0 units, then [2^(k-1), 2^k) units. Units are the deterministic work units each
+/// critical section counts (<see cref="CsMeter.Record(long, int)"/>): <c>cs_max_ns_units</c> are
+/// those of the longest section, <c>cs_max_units</c> the most any section did and
+/// <c>cs_max_units_ns</c> that section's time. The fields from <c>cs_max_ns_units</c> on came
+/// with units: a reader accepts a SCENARIO line without them (an older firmware's log).
+/// A CAL line is one calibration sample (<see cref="Calibration"/>): a section that did
+/// <c>units</c> work units in <c>ns</c> nanoseconds on the board's clock, taken by an operation
+/// of <c>kind</c> on <c>n</c> areas; <c>report --calibrate</c> fits the board's cost model to them.
 /// The verdict is PASS when no critical section went over the budget and every check passed.
 /// </summary>
 public sealed class SuiteLog
@@ -75,12 +86,15 @@ public sealed class SuiteLog
           .Append(" cs_over_budget=").Append(r.CsOverBudget.ToString())
           .Append(" max_lazy_pages=").Append(r.MaxLazyPages.ToString())
           .Append(" hist=");
-        for (int i = 0; i < r.Histogram.Length; i++)
-        {
-            if (i > 0) sb.Append(',');
-            sb.Append(r.Histogram[i].ToString());
-        }
-        sb.Append(" check=").Append(r.Problem == null ? "ok" : "FAIL");
+        AppendCounts(sb, r.Histogram);
+        sb.Append(" check=").Append(r.Problem == null ? "ok" : "FAIL")
+          .Append(" cs_max_ns_units=").Append(r.CsMaxNanosUnits.ToString())
+          .Append(" cs_max_units=").Append(r.CsMaxUnits.ToString())
+          .Append(" cs_max_units_ns=").Append(r.CsMaxUnitsNanos.ToString())
+          .Append(" cs_units=").Append(r.CsTotalUnits.ToString())
+          .Append(" flushed_pages=").Append(r.FlushedPages.ToString())
+          .Append(" units_hist=");
+        AppendCounts(sb, r.UnitHistogram);
         _sink.WriteLine(sb.ToString());
         if (r.Problem != null)
         {
@@ -89,6 +103,22 @@ public sealed class SuiteLog
         }
         _scenarios++;
         _overBudget += r.CsOverBudget;
+    }
+
+    /// <summary>Appends <paramref name="counts"/> comma separated.</summary>
+    private static void AppendCounts(StringBuilder sb, int[] counts)
+    {
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(counts[i].ToString());
+        }
+    }
+
+    /// <summary>One calibration sample: an operation of <paramref name="kind"/> on <paramref name="n"/> areas ran a section of <paramref name="units"/> units in <paramref name="nanos"/> ns.</summary>
+    public void Calibration(string kind, int n, int units, long nanos)
+    {
+        _sink.WriteLine("VMAP CAL kind=" + kind + " n=" + n.ToString() + " units=" + units.ToString() + " ns=" + nanos.ToString());
     }
 
     /// <summary>The end line with the verdict.</summary>

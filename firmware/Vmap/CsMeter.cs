@@ -1,20 +1,38 @@
 namespace Vmap;
 
 /// <summary>
-/// The timing of one lock's critical sections: how many, the longest, a histogram and how many
-/// went over the board's budget. A critical section is what the kernel runs with preemption
-/// off; on a set-top box an unbounded one cost 26.5 ms (seed 000). Every field is written only
-/// by the holder of the lock it meters, at the end of its section.
+/// The timing and the work of one lock's critical sections: how many, the longest, a histogram
+/// and how many went over the board's budget, in clock ticks; and, for each section, the work
+/// units it did (see <see cref="Record(long, int)"/>), with the most, the total and a histogram.
+/// A critical section is what the kernel runs with preemption off; on a set-top box an
+/// unbounded one cost 26.5 ms (seed 000). Every field is written only by the holder of the lock
+/// it meters, at the end of its section.
+/// <para>
+/// Why units as well as ticks: ticks are the time of whatever ran the code. On a board that is
+/// the board's time; on the simulated board it is the host's, which varies with the host's load
+/// and is 20 to 100 times shorter than the nanoCLR interpreter's. Units are deterministic: the
+/// host turns them into modeled board time with the board's cost model (fixed + units x per
+/// unit, see the runner's CostModel), and the board's capture pairs them with measured time to
+/// calibrate that model. The meter knows no model: modeled time is monotone in units, so the
+/// section with the most units is the longest in modeled time, and sections over a budget in
+/// modeled time are those over a unit limit, which the host reads off <see cref="UnitHistogram"/>
+/// (exactly 0 when <see cref="MaxUnits"/> is within the limit).
+/// </para>
 /// <para>
 /// Histogram buckets are powers of two in microseconds: bucket 0 holds sections under 1 µs,
 /// bucket k (1 to <see cref="Buckets"/> - 2) those in [2^(k-1), 2^k) µs, and the last bucket
-/// everything from 2^(Buckets-2) µs up (16.4 ms and more).
+/// everything from 2^(Buckets-2) µs up (16.4 ms and more). Unit buckets are powers of two in
+/// units: bucket 0 holds sections of 0 units, bucket k (1 to <see cref="UnitBuckets"/> - 2)
+/// those of [2^(k-1), 2^k) units, the last everything from 2^(UnitBuckets-2) units up.
 /// </para>
 /// </summary>
 public sealed class CsMeter
 {
-    /// <summary>Number of histogram buckets.</summary>
+    /// <summary>Number of histogram buckets (time).</summary>
     public const int Buckets = 16;
+
+    /// <summary>Number of unit histogram buckets (0, then powers of two up to 2^18 and more).</summary>
+    public const int UnitBuckets = 20;
 
     private readonly long[] _bucketEnds;
     private readonly long _budgetTicks;
@@ -34,6 +52,27 @@ public sealed class CsMeter
 
     /// <summary>Section counts per bucket (see the class remarks).</summary>
     public readonly int[] Histogram = new int[Buckets];
+
+    /// <summary>The work units of the longest section (the one of <see cref="MaxTicks"/>).</summary>
+    public int MaxTicksUnits;
+
+    /// <summary>The most work units one section did: the longest section in modeled board time.</summary>
+    public int MaxUnits;
+
+    /// <summary>The ticks of the section of <see cref="MaxUnits"/> units (the shortest, when several did as many).</summary>
+    public long MaxUnitsTicks;
+
+    /// <summary>Work units of every section together (modeled time: Count x fixed + TotalUnits x per unit).</summary>
+    public long TotalUnits;
+
+    /// <summary>Section counts per unit bucket (see the class remarks).</summary>
+    public readonly int[] UnitHistogram = new int[UnitBuckets];
+
+    /// <summary>The units of the last section recorded.</summary>
+    public int LastUnits;
+
+    /// <summary>The ticks of the last section recorded.</summary>
+    public long LastTicks;
 
     /// <summary>Creates a meter for the lock called <paramref name="name"/>.</summary>
     public CsMeter(string name, long ticksPerSecond, int budgetMicros)
@@ -56,26 +95,55 @@ public sealed class CsMeter
 
     private static long MicrosToTicks(long micros, long ticksPerSecond) => (micros * ticksPerSecond + 999999) / 1000000;
 
-    /// <summary>Work units of the section with the most units.</summary>
-    public int MaxUnits;
+    /// <summary>The unit bucket of a section of <paramref name="units"/> units (see the class remarks).</summary>
+    public static int UnitBucket(int units)
+    {
+        int b = 0;
+        while (b < UnitBuckets - 1 && units >= (1 << b)) b++;
+        return b;
+    }
 
-    /// <summary>Records one section of <paramref name="ticks"/> that did <paramref name="units"/> work units. Caller still holds the lock.</summary>
+    /// <summary>
+    /// Records one section of <paramref name="ticks"/> that did <paramref name="units"/> work
+    /// units: deterministic steps the interpreter pays for (a tree level visited, a rotation, a
+    /// record split or merged, a boundary tag written, a list link changed, a cache entry
+    /// moved, a drain-mask bit), counted by the section itself. Caller still holds the lock.
+    /// Allocates nothing.
+    /// </summary>
     public void Record(long ticks, int units)
     {
-        if (units > MaxUnits) MaxUnits = units;
         if (ticks < 0)
         {
             // The clock went backwards (a jumping clock): the section's length is unknown.
             ClockAnomalies++;
             ticks = 0;
         }
+        if (units < 0) units = 0;
         Count++;
-        if (ticks > MaxTicks) MaxTicks = ticks;
+        if (ticks > MaxTicks)
+        {
+            MaxTicks = ticks;
+            MaxTicksUnits = units;
+        }
         if (ticks > _budgetTicks) OverBudget++;
         int b = 0;
         long[] ends = _bucketEnds;
         while (b < ends.Length && ticks >= ends[b]) b++;
         Histogram[b]++;
+
+        if (units > MaxUnits || Count == 1)
+        {
+            MaxUnits = units;
+            MaxUnitsTicks = ticks;
+        }
+        else if (units == MaxUnits && ticks < MaxUnitsTicks)
+        {
+            MaxUnitsTicks = ticks;
+        }
+        TotalUnits += units;
+        UnitHistogram[UnitBucket(units)]++;
+        LastUnits = units;
+        LastTicks = ticks;
     }
 
     /// <summary>Copies the counts into <paramref name="into"/> (same lock held, or a quiescent allocator).</summary>
@@ -86,6 +154,13 @@ public sealed class CsMeter
         into.OverBudget = OverBudget;
         into.ClockAnomalies = ClockAnomalies;
         System.Array.Copy(Histogram, into.Histogram, Buckets);
+        into.MaxTicksUnits = MaxTicksUnits;
+        into.MaxUnits = MaxUnits;
+        into.MaxUnitsTicks = MaxUnitsTicks;
+        into.TotalUnits = TotalUnits;
+        System.Array.Copy(UnitHistogram, into.UnitHistogram, UnitBuckets);
+        into.LastUnits = LastUnits;
+        into.LastTicks = LastTicks;
     }
 
     /// <summary>Forgets every section recorded so far.</summary>
@@ -96,15 +171,45 @@ public sealed class CsMeter
         OverBudget = 0;
         ClockAnomalies = 0;
         System.Array.Clear(Histogram, 0, Buckets);
+        MaxTicksUnits = 0;
+        MaxUnits = 0;
+        MaxUnitsTicks = 0;
+        TotalUnits = 0;
+        System.Array.Clear(UnitHistogram, 0, UnitBuckets);
+        LastUnits = 0;
+        LastTicks = 0;
     }
 
-    /// <summary>Adds <paramref name="other"/>'s counts to this one (for totals over several locks).</summary>
+    /// <summary>
+    /// Adds <paramref name="other"/>'s counts to this one (for totals over several locks). The
+    /// last section becomes <paramref name="other"/>'s when it recorded any: across locks "last"
+    /// means the last meter added, not the last in time.
+    /// </summary>
     public void Add(CsMeter other)
     {
+        if (other.Count == 0) return;
+        bool first = Count == 0;
         Count += other.Count;
-        if (other.MaxTicks > MaxTicks) MaxTicks = other.MaxTicks;
+        if (other.MaxTicks > MaxTicks || first)
+        {
+            MaxTicks = other.MaxTicks;
+            MaxTicksUnits = other.MaxTicksUnits;
+        }
         OverBudget += other.OverBudget;
         ClockAnomalies += other.ClockAnomalies;
         for (int i = 0; i < Buckets; i++) Histogram[i] += other.Histogram[i];
+        if (other.MaxUnits > MaxUnits || first)
+        {
+            MaxUnits = other.MaxUnits;
+            MaxUnitsTicks = other.MaxUnitsTicks;
+        }
+        else if (other.MaxUnits == MaxUnits && other.MaxUnitsTicks < MaxUnitsTicks)
+        {
+            MaxUnitsTicks = other.MaxUnitsTicks;
+        }
+        TotalUnits += other.TotalUnits;
+        for (int i = 0; i < UnitBuckets; i++) UnitHistogram[i] += other.UnitHistogram[i];
+        LastUnits = other.LastUnits;
+        LastTicks = other.LastTicks;
     }
 }

@@ -35,6 +35,15 @@ public sealed record BoardProfile
     public required double FlushPerPageMicros { get; init; }
     public required int CsBudgetMicros { get; init; }
 
+    /// <summary>The cost model's fixed part: modeled board time of a critical section that did no work unit, in µs.</summary>
+    public required double CsFixedMicros { get; init; }
+
+    /// <summary>The cost model's part per work unit, in µs (see <see cref="Vmap.Sim.Model.CostModel"/>).</summary>
+    public required double CsUnitMicros { get; init; }
+
+    /// <summary>The board's cost model (fixed + units x per unit).</summary>
+    public Vmap.Sim.Model.CostModel Cost => new(CsFixedMicros, CsUnitMicros);
+
     /// <summary>The path the profile was read from.</summary>
     public string Path { get; init; } = "";
 
@@ -58,6 +67,7 @@ public sealed record BoardProfile
     [
         "name", "note", "nanoff_target", "cores", "page_size", "span_start", "span_size", "max_areas", "guard_pages",
         "lazy_max_pages", "purge_chunk", "size_class_limit", "flush_fixed_us", "flush_per_page_us", "cs_budget_us",
+        "cs_fixed_us", "cs_unit_us",
     ];
 
     /// <summary>Parses a profile; never throws for bad content (the error names file, line and key).</summary>
@@ -103,6 +113,8 @@ public sealed record BoardProfile
             FlushFixedMicros = p.Double("flush_fixed_us", 0, 1e6),
             FlushPerPageMicros = p.Double("flush_per_page_us", 0, 1e6),
             CsBudgetMicros = p.Int("cs_budget_us", 1, 10_000_000),
+            CsFixedMicros = p.Double("cs_fixed_us", 0, 1e6),
+            CsUnitMicros = p.Double("cs_unit_us", 0, 1e6),
             Path = path,
         };
         string? problem = profile.ToConfig().Validate();

@@ -9,7 +9,14 @@ public static partial class ProfileWriter
     private static partial Regex KeyLine();
 
     /// <summary>Returns <paramref name="text"/> with the values of <paramref name="values"/>' keys replaced.</summary>
-    public static string Update(string text, IReadOnlyDictionary<string, string> values)
+    public static string Update(string text, IReadOnlyDictionary<string, string> values) => Update(text, values, null);
+
+    /// <summary>
+    /// As <see cref="Update(string, IReadOnlyDictionary{string, string})"/>; a key in
+    /// <paramref name="lineComments"/> also gets that comment at the end of its line (replacing
+    /// the one it had there; the comment lines above it stay).
+    /// </summary>
+    public static string Update(string text, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? lineComments)
     {
         var seen = new HashSet<string>();
         string[] lines = text.Split('\n');
@@ -17,7 +24,10 @@ public static partial class ProfileWriter
         {
             Match m = KeyLine().Match(lines[i]);
             if (!m.Success || !values.TryGetValue(m.Groups["key"].Value, out string? value)) continue;
-            lines[i] = m.Groups["lead"].Value + m.Groups["key"].Value + m.Groups["eq"].Value + value + m.Groups["tail"].Value + m.Groups["cr"].Value;
+            string tail = lineComments != null && lineComments.TryGetValue(m.Groups["key"].Value, out string? comment)
+                ? "  # " + comment.Replace('\n', ' ').Replace('\r', ' ')
+                : m.Groups["tail"].Value;
+            lines[i] = m.Groups["lead"].Value + m.Groups["key"].Value + m.Groups["eq"].Value + value + tail + m.Groups["cr"].Value;
             seen.Add(m.Groups["key"].Value);
         }
         string missing = string.Join(", ", values.Keys.Where(k => !seen.Contains(k)));
@@ -43,5 +53,18 @@ public static partial class ProfileWriter
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Updates the profile at <paramref name="path"/> in place: the new text must load as a
+    /// profile (nothing is written otherwise), and it replaces the old one atomically (a
+    /// temporary file next to it, then a rename), so a crash leaves the old profile or the new
+    /// one, never half of one.
+    /// </summary>
+    public static void Write(string path, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? lineComments = null)
+    {
+        string updated = Update(File.ReadAllText(path), values, lineComments);
+        BoardProfile.Parse(updated, path); // never write a profile that would not load
+        WriteAtomically(path, updated);
     }
 }

@@ -1,14 +1,40 @@
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using Vmap.Sim.Model;
 using Vmap.Suite;
 
 namespace Vmap.Sim.Report;
 
+/// <summary>What a verdict is judged on: modeled board time (the default) or measured time.</summary>
+public enum Basis
+{
+    /// <summary>Each section's work units through the board's cost model: deterministic.</summary>
+    BoardModel,
+
+    /// <summary>Each section's measured time: the host's on the simulated board (varies with load), the board's clock in a capture.</summary>
+    HostTime,
+}
+
+/// <summary>
+/// How a suite run is judged: the budget, the board's cost model, the basis asked for, and what
+/// the measured times are (<paramref name="MeasuredLabel"/>: "host" for the simulated board,
+/// "measured" for a board's capture).
+/// </summary>
+public sealed record Judge(int BudgetMicros, CostModel Cost, Basis Asked, string MeasuredLabel)
+{
+    /// <summary>The basis used for <paramref name="run"/>: the board model needs units, so a log without them is judged on measured time.</summary>
+    public Basis For(SuiteRun run) => Asked == Basis.BoardModel && !run.HasUnits ? Basis.HostTime : Asked;
+
+    /// <summary>The name the JSON and the text give a basis.</summary>
+    public static string Name(Basis b) => b == Basis.BoardModel ? "board-model" : "host-time";
+}
+
 /// <summary>
 /// Renders a suite run the same way for <c>run</c> and <c>report</c>: a results table (one row
-/// per scenario), a bar chart of every critical section by duration, and the verdict against
-/// the budget.
+/// per scenario, the longest section in modeled board time and as measured), a bar chart of
+/// every critical section by measured duration, and the verdict against the budget on the
+/// judge's basis.
 /// </summary>
 public static class ResultsView
 {
@@ -16,10 +42,10 @@ public static class ResultsView
         .Select(k => k == 0 ? "< 1 us" : k == CsMeter.Buckets - 1 ? $">= {1 << (k - 1)} us" : $"{1 << (k - 1)}-{1 << k} us").ToArray();
 
     /// <summary>
-    /// Sections of <paramref name="s"/> over <paramref name="budgetMicros"/>. The board counted
-    /// them exactly against the budget its log names, and none can be over a budget its longest
-    /// section kept; otherwise only the histogram is left, whose buckets that start above the
-    /// budget give a lower bound (<paramref name="exact"/> false).
+    /// Sections of <paramref name="s"/> over <paramref name="budgetMicros"/> in measured time.
+    /// The board counted them exactly against the budget its log names, and none can be over a
+    /// budget its longest section kept; otherwise only the histogram is left, whose buckets
+    /// that start above the budget give a lower bound (<paramref name="exact"/> false).
     /// </summary>
     public static int OverBudget(ScenarioResult s, int budgetMicros, int logBudgetMicros, out bool exact)
     {
@@ -35,32 +61,56 @@ public static class ResultsView
         return n;
     }
 
-    /// <summary>True when every section stayed within the budget and every check passed.</summary>
-    public static bool Passed(SuiteRun run, int budgetMicros) =>
-        run.Scenarios.All(s => s.Problem == null && s.CsMaxNanos <= budgetMicros * 1000L);
+    /// <summary>The longest section of <paramref name="s"/> in µs on <paramref name="basis"/>.</summary>
+    public static double Longest(ScenarioResult s, Judge judge, Basis basis) =>
+        basis == Basis.BoardModel ? judge.Cost.MaxMicros(s) : s.CsMaxNanos / 1000.0;
 
-    public static void Render(IAnsiConsole console, SuiteRun run, int budgetMicros)
+    /// <summary>True when every section stayed within the budget on the judge's basis and every check passed.</summary>
+    public static bool Passed(SuiteRun run, Judge judge)
+    {
+        Basis basis = judge.For(run);
+        return run.Scenarios.All(s => s.Problem == null && Within(s, judge, basis));
+    }
+
+    private static bool Within(ScenarioResult s, Judge judge, Basis basis) => basis == Basis.BoardModel
+        ? s.CsMaxUnits <= judge.Cost.UnitLimit(judge.BudgetMicros)
+        : s.CsMaxNanos <= judge.BudgetMicros * 1000L;
+
+    public static void Render(IAnsiConsole console, SuiteRun run, Judge judge)
     {
         var h = run.Header.Fields;
+        Basis basis = judge.For(run);
+        int budgetMicros = judge.BudgetMicros;
         console.MarkupLine($"[bold]board {Markup.Escape(run.Header.Board)}[/]: {h["cores"]} cores, page {h["page_size"]} B, span {h["span_size"]} B at {h["span_start"]}, " +
             $"lazy_max_pages {h["lazy_max_pages"]}, purge_chunk {h["purge_chunk"]}, zones {(h["zones"] == "1" ? "on" : "off")}, flush {h["flush_fixed_us"]} us + {h["flush_per_page_us"]} us/page");
+        console.MarkupLine($"cost model: a section takes {judge.Cost.FixedMicros:G4} us + {judge.Cost.UnitMicros:G4} us per work unit on the board; " +
+            $"judged on {(basis == Basis.BoardModel ? "modeled board time" : judge.MeasuredLabel + " time")}");
+        if (judge.Asked == Basis.BoardModel && basis != Basis.BoardModel)
+            console.MarkupLine("[yellow]note[/]: the log has no work units (an older firmware): judged on its measured time instead");
 
-        string[] headers = ["scenario", "ops", "ops/s", "failures", "purges", "flushes", "sections", "longest", "over budget", "invariants"];
+        string measured = judge.MeasuredLabel;
+        string[] headers = ["scenario", "ops", "ops/s", "failures", "purges", "flushes", "sections", "units", "longest (board)", "longest (" + measured + ")", "over budget", "invariants"];
         var rows = new List<string[]>();
         int logBudget = run.Header.CsBudgetMicros;
         int overCount = 0;
         bool overExact = true;
         foreach (ScenarioResult s in run.Scenarios)
         {
-            bool over = s.CsMaxNanos > budgetMicros * 1000L;
-            int overHere = OverBudget(s, budgetMicros, logBudget, out bool exact);
+            bool exact;
+            int overHere = basis == Basis.BoardModel
+                ? judge.Cost.SectionsOver(s, budgetMicros, out exact)
+                : OverBudget(s, budgetMicros, logBudget, out exact);
             overCount += overHere;
             overExact &= exact;
             string overText = (exact ? "" : ">= ") + overHere.ToString("N0");
+            bool boardOver = s.HasUnits && !Within(s, judge, Basis.BoardModel);
+            bool hostOver = !Within(s, judge, Basis.HostTime);
+            string board = s.HasUnits ? Colour(MicrosText(judge.Cost.MaxMicros(s)), boardOver, basis == Basis.BoardModel) : "-";
+            string host = Colour(MicrosText(s.CsMaxNanos / 1000.0), hostOver, basis == Basis.HostTime);
             rows.Add([
                 Markup.Escape(s.Name), s.Ops.ToString("N0"), s.OpsPerSecond.ToString("N0"), s.Failures.ToString("N0"),
                 s.Purges.ToString("N0"), s.Flushes.ToString("N0"), s.CsCount.ToString("N0"),
-                (over ? "[red]" : "[green]") + Micros(s.CsMaxNanos) + "[/]",
+                s.HasUnits ? s.CsMaxUnits.ToString("N0") : "-", board, host,
                 overHere == 0 ? overText : $"[red]{overText}[/]",
                 s.Problem == null ? "[green]ok[/]" : "[red]FAIL[/]"]);
         }
@@ -75,6 +125,7 @@ public static class ResultsView
         {
             console.Write(Table(console, "latency suite: work", headers, rows, [0, 1, 2, 3, 4, 5]));
             console.Write(Table(console, "latency suite: critical sections", headers, rows, [0, 6, 7, 8, 9]));
+            console.Write(Table(console, "latency suite: checks", headers, rows, [0, 10, 11]));
         }
 
         var hist = new long[CsMeter.Buckets];
@@ -82,36 +133,51 @@ public static class ResultsView
             for (int i = 0; i < hist.Length; i++) hist[i] += s.Histogram[i];
         Histogram(console, hist, budgetMicros);
 
-        long worst = run.Scenarios.Count == 0 ? 0 : run.Scenarios.Max(s => s.CsMaxNanos);
-        bool pass = Passed(run, budgetMicros);
+        double worst = run.Scenarios.Count == 0 ? 0 : run.Scenarios.Max(s => Longest(s, judge, basis));
+        string what = basis == Basis.BoardModel ? "the longest critical section models at" : "the longest critical section took";
+        bool pass = Passed(run, judge);
         var reasons = new List<string>();
-        if (worst > budgetMicros * 1000L)
+        if (run.Scenarios.Any(s => !Within(s, judge, basis)))
         {
             string count = overCount == 0 ? "" : $" ({(overExact ? "" : "at least ")}{overCount:N0} section{(overCount == 1 ? "" : "s")} over it)";
-            reasons.Add($"the longest critical section took {Micros(worst)}, over the {budgetMicros} us budget{count}");
+            reasons.Add($"{what} {MicrosText(worst)}, over the {budgetMicros} us budget{count}");
         }
         if (run.Scenarios.Any(s => s.Problem != null)) reasons.Add("an invariant check failed");
         string verdict = pass
-            ? $"[green]PASS[/]: the longest critical section took {Micros(worst)}, within the {budgetMicros} us budget"
+            ? $"[green]PASS[/]: {what} {MicrosText(worst)}, within the {budgetMicros} us budget"
             : "[red]FAIL[/]: " + string.Join("; ", reasons);
         console.MarkupLine("verdict: " + verdict);
         foreach (string note in run.Notes) console.MarkupLine("[red]note[/]: " + Markup.Escape(note));
     }
 
-    /// <summary>The machine-readable form written by <c>run --json</c>.</summary>
-    public static string Json(SuiteRun run, int budgetMicros) => JsonSerializer.Serialize(new
+    /// <summary>The machine-readable form written by <c>run --json</c> and printed by <c>report --json</c>.</summary>
+    public static string Json(SuiteRun run, Judge judge)
     {
-        board = run.Header.Board,
-        settings = Settings(run.Header.Fields),
-        budget_us = budgetMicros,
-        verdict = Passed(run, budgetMicros) ? "PASS" : "FAIL",
-        scenarios = run.Scenarios.Select(s => new
+        Basis basis = judge.For(run);
+        return JsonSerializer.Serialize(new
         {
-            name = s.Name, ops = s.Ops, allocs = s.Allocs, frees = s.Frees, failures = s.Failures, purges = s.Purges, flushes = s.Flushes,
-            elapsed_us = s.ElapsedMicros, ops_per_s = s.OpsPerSecond, cs_count = s.CsCount, cs_max_ns = s.CsMaxNanos,
-            cs_over_budget = s.CsOverBudget, max_lazy_pages = s.MaxLazyPages, histogram = s.Histogram, check = s.Problem == null ? "ok" : "FAIL",
-        }),
-    }, new JsonSerializerOptions { WriteIndented = true });
+            board = run.Header.Board,
+            settings = Settings(run.Header.Fields),
+            budget_us = judge.BudgetMicros,
+            cs_fixed_us = judge.Cost.FixedMicros,
+            cs_unit_us = judge.Cost.UnitMicros,
+            verdict = Passed(run, judge) ? "PASS" : "FAIL",
+            verdict_basis = Judge.Name(basis),
+            scenarios = run.Scenarios.Select(s => new
+            {
+                name = s.Name, ops = s.Ops, allocs = s.Allocs, frees = s.Frees, failures = s.Failures, purges = s.Purges, flushes = s.Flushes,
+                elapsed_us = s.ElapsedMicros, ops_per_s = s.OpsPerSecond, cs_count = s.CsCount, cs_max_ns = s.CsMaxNanos,
+                cs_over_budget = s.CsOverBudget, max_lazy_pages = s.MaxLazyPages, histogram = s.Histogram, check = s.Problem == null ? "ok" : "FAIL",
+                cs_max_units = s.HasUnits ? s.CsMaxUnits : (int?)null,
+                cs_max_board_us = s.HasUnits ? Math.Round(judge.Cost.MaxMicros(s), 3) : (double?)null,
+                cs_max_host_us = Math.Round(s.CsMaxNanos / 1000.0, 3),
+                cs_max_ns_units = s.HasUnits ? s.CsMaxNanosUnits : (int?)null,
+                cs_units = s.HasUnits ? s.CsTotalUnits : (long?)null,
+                cs_over_budget_board = s.HasUnits ? judge.Cost.SectionsOver(s, judge.BudgetMicros, out _) : (int?)null,
+                units_histogram = s.HasUnits ? s.UnitHistogram : null,
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true });
+    }
 
     /// <summary>The header's settings for JSON: numbers (decimal, or 0x hexadecimal like span_start) as JSON numbers, the rest as strings.</summary>
     private static Dictionary<string, object> Settings(IReadOnlyDictionary<string, string> fields) => fields.ToDictionary(
@@ -148,5 +214,8 @@ public static class ResultsView
         TextChart.Write(console, "critical sections by duration", bars, $"{hist.Max():N0} sections", Color.Green, Color.Red);
     }
 
-    private static string Micros(long nanos) => nanos < 10_000 ? $"{nanos / 1000.0:F2} us" : $"{nanos / 1000.0:F0} us";
+
+    private static string Colour(string text, bool over, bool judged) => judged ? (over ? "[red]" : "[green]") + text + "[/]" : text;
+
+    private static string MicrosText(double micros) => micros < 10 ? $"{micros:F2} us" : $"{micros:F0} us";
 }

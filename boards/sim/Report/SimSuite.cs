@@ -20,7 +20,7 @@ public static class SimSuite
     /// <summary>Repetitions per scenario on the simulated board (see <see cref="FirmwareApp.Run"/>).</summary>
     public const int Repeat = 3;
 
-    public static Outcome Run(BoardProfile profile, VmapConfig config, Scenario[] scenarios, int ops, int seed, Action<int, int, ScenarioResult>? progress = null)
+    public static Outcome Run(BoardProfile profile, VmapConfig config, Scenario[] scenarios, int ops, int seed, Action<int, int, ScenarioResult>? progress = null, bool calibrate = false)
     {
         WarmUp(config, scenarios);
         var sim = SimBoard.For(config, profile.FlushFixedMicros, profile.FlushPerPageMicros);
@@ -31,7 +31,7 @@ public static class SimSuite
         long total = (long)config.SpanSize;
         ScenarioResult[]? results = FirmwareApp.Run(sim.Board, profile.Name, config,
             profile.FlushFixedMicros.ToString(CultureInfo.InvariantCulture), profile.FlushPerPageMicros.ToString(CultureInfo.InvariantCulture),
-            scenarios, ops, seed, Repeat, total, total, total, sink, progress == null ? null : new Progress(progress));
+            scenarios, ops, seed, Repeat, calibrate, total, total, total, sink, progress == null ? null : new Progress(progress));
         string log = sink.Text;
         if (results == null) throw new UsageException(log.Trim());
         return new Outcome(log, SuiteLogReader.Parse(log, "(simulated board)"));

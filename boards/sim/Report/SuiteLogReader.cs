@@ -17,7 +17,16 @@ public sealed record SuiteRun(SuiteHeader Header, IReadOnlyList<ScenarioResult> 
 {
     /// <summary>What the reader passed over to get this block (earlier blocks, blocks cut short by a restart), one line each.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The calibration samples (VMAP CAL lines) of the block; empty in a log without them.</summary>
+    public IReadOnlyList<CalSample> Samples { get; init; } = [];
+
+    /// <summary>True when every scenario line counted work units (a log of a firmware with units).</summary>
+    public bool HasUnits => Scenarios.Count > 0 && Scenarios.All(s => s.HasUnits);
 }
+
+/// <summary>One calibration sample: a section of <paramref name="Units"/> work units that took <paramref name="Micros"/> on the board's clock.</summary>
+public sealed record CalSample(string Kind, int N, int Units, double Micros);
 
 /// <summary>A results log was rejected: <c>file:line: what</c>.</summary>
 public sealed class LogException(string path, int line, string what) : Exception($"{path}:{line}: {what}");
@@ -45,6 +54,11 @@ public static class SuiteLogReader
         "cs_over_budget", "max_lazy_pages", "hist", "check",
     ];
 
+    /// <summary>The fields that came with work units: all or none (an older firmware's log has none).</summary>
+    private static readonly string[] UnitKeys = ["cs_max_ns_units", "cs_max_units", "cs_max_units_ns", "cs_units", "flushed_pages", "units_hist"];
+
+    private static readonly string[] CalKeys = ["kind", "n", "units", "ns", "us"];
+
     public static SuiteRun Parse(string text, string path)
     {
         string[] lines = text.Split('\n');
@@ -56,6 +70,7 @@ public static class SuiteLogReader
         var warnings = new List<string>();
         var scenarios = new List<ScenarioResult>();
         var notes = new List<string>();
+        var samples = new List<CalSample>();
         for (int i = 0; i < lines.Length; i++)
         {
             int n = i + 1;
@@ -86,17 +101,30 @@ public static class SuiteLogReader
                     header = new SuiteHeader(fields["board"], fields);
                     scenarios = [];
                     notes = [];
+                    samples = [];
                     break;
                 case "SCENARIO":
                     if (broken != null) break;
                     if (header == null) throw new LogException(path, n, "a scenario line outside a results block (no VMAP BEGIN before it)");
                     try
                     {
-                        scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n), path, n));
+                        scenarios.Add(Scenario(Fields(words, 2, ScenarioKeys, path, n, UnitKeys), path, n));
                     }
                     catch (LogException e)
                     {
                         broken = e; // an error only if the block is not cut short by a restart
+                    }
+                    break;
+                case "CAL":
+                    if (broken != null) break;
+                    if (header == null) throw new LogException(path, n, "a calibration line outside a results block (no VMAP BEGIN before it)");
+                    try
+                    {
+                        samples.Add(Cal(Fields(words, 2, ["units"], path, n, CalKeys), path, n));
+                    }
+                    catch (LogException e)
+                    {
+                        broken = e;
                     }
                     break;
                 case "NOTE":
@@ -110,14 +138,14 @@ public static class SuiteLogReader
                         throw new LogException(path, n, $"the end line counts {end["scenarios"]} scenarios, the block has {scenarios.Count}");
                     if (end["verdict"] is not ("PASS" or "FAIL")) throw new LogException(path, n, $"verdict '{end["verdict"]}' is neither PASS nor FAIL");
                     if (last != null) warnings.Add($"{path}: an earlier results block (lines {lastBegin}-{lastEnd}) was ignored; the last one (from line {beginLine}) is reported");
-                    last = new SuiteRun(header, scenarios, end["verdict"], notes);
+                    last = new SuiteRun(header, scenarios, end["verdict"], notes) { Samples = samples };
                     (lastBegin, lastEnd) = (beginLine, n);
                     header = null;
                     break;
                 case "ERROR":
                     throw new LogException(path, n, "the firmware reported: " + Clip(After(line, "VMAP ERROR")));
                 default:
-                    throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, NOTE, END or ERROR)");
+                    throw new LogException(path, n, $"unknown VMAP line '{Clip(kind)}' (expected BEGIN, SCENARIO, CAL, NOTE, END or ERROR)");
             }
         }
         if (header != null || broken != null)
@@ -142,15 +170,16 @@ public static class SuiteLogReader
         return fields;
     }
 
-    private static Dictionary<string, string> Fields(string[] words, int from, string[] keys, string path, int line)
+    private static Dictionary<string, string> Fields(string[] words, int from, string[] keys, string path, int line, string[]? optional = null)
     {
+        optional ??= [];
         var d = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = from; i < words.Length; i++)
         {
             int eq = words[i].IndexOf('=');
             if (eq <= 0) throw new LogException(path, line, $"'{Clip(words[i])}' is not key=value");
             string key = words[i][..eq];
-            if (!keys.Contains(key)) throw new LogException(path, line, $"unknown field '{Clip(key)}'");
+            if (!keys.Contains(key) && !optional.Contains(key)) throw new LogException(path, line, $"unknown field '{Clip(key)}'");
             if (!d.TryAdd(key, words[i][(eq + 1)..])) throw new LogException(path, line, $"field '{key}' appears twice");
         }
         foreach (string key in keys)
@@ -180,6 +209,26 @@ public static class SuiteLogReader
             },
         };
         r.CsMaxMicros = r.CsMaxNanos / 1000;
+        r.HasUnits = f.ContainsKey(UnitKeys[0]);
+        foreach (string key in UnitKeys)
+        {
+            if (f.ContainsKey(key) != r.HasUnits) throw new LogException(path, line, $"field '{key}' is {(r.HasUnits ? "missing" : "there without cs_max_ns_units")} (the unit fields come all together)");
+        }
+        if (r.HasUnits)
+        {
+            r.CsMaxNanosUnits = Int("cs_max_ns_units");
+            r.CsMaxUnits = Int("cs_max_units");
+            r.CsMaxUnitsNanos = Num("cs_max_units_ns");
+            r.CsTotalUnits = Num("cs_units");
+            r.FlushedPages = Num("flushed_pages");
+            string[] units = f["units_hist"].Split(',');
+            if (units.Length != CsMeter.UnitBuckets) throw new LogException(path, line, $"units_hist has {units.Length} buckets, expected {CsMeter.UnitBuckets}");
+            for (int i = 0; i < units.Length; i++)
+            {
+                if (!int.TryParse(units[i], NumberStyles.None, CultureInfo.InvariantCulture, out r.UnitHistogram[i]))
+                    throw new LogException(path, line, $"units_hist: bucket {i} '{Clip(units[i])}' is not a whole number");
+            }
+        }
         for (int i = 0; i < hist.Length; i++)
         {
             if (!int.TryParse(hist[i], NumberStyles.None, CultureInfo.InvariantCulture, out r.Histogram[i]))
@@ -187,6 +236,27 @@ public static class SuiteLogReader
         }
         if (Num("ops_per_s") != r.OpsPerSecond) throw new LogException(path, line, $"ops_per_s {f["ops_per_s"]} does not match ops and elapsed_us ({r.OpsPerSecond})");
         return r;
+    }
+
+    private static CalSample Cal(Dictionary<string, string> f, string path, int line)
+    {
+        if (!int.TryParse(f["units"], NumberStyles.None, CultureInfo.InvariantCulture, out int units))
+            throw new LogException(path, line, $"units: '{Clip(f["units"])}' is not a whole number");
+        int n = 0;
+        if (f.TryGetValue("n", out string? nText) && !int.TryParse(nText, NumberStyles.None, CultureInfo.InvariantCulture, out n))
+            throw new LogException(path, line, $"n: '{Clip(nText)}' is not a whole number");
+        double micros;
+        if (f.TryGetValue("ns", out string? ns))
+        {
+            if (!long.TryParse(ns, NumberStyles.None, CultureInfo.InvariantCulture, out long v)) throw new LogException(path, line, $"ns: '{Clip(ns)}' is not a whole number");
+            micros = v / 1000.0;
+        }
+        else if (f.TryGetValue("us", out string? us))
+        {
+            if (!double.TryParse(us, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out micros)) throw new LogException(path, line, $"us: '{Clip(us)}' is not a number");
+        }
+        else throw new LogException(path, line, "a calibration line needs ns= or us=");
+        return new CalSample(f.TryGetValue("kind", out string? kind) ? kind : "", n, units, micros);
     }
 
     private static string After(string line, string prefix) => line.Length > prefix.Length ? line[prefix.Length..].Trim() : "";

@@ -20,11 +20,11 @@ public static class TuneTable
 
     private static Table Build(IAnsiConsole console, IReadOnlyList<TunePoint> points, TunePoint? best, int budgetUs, int spanPages, BoardProfile profile, bool narrow)
     {
-        string title = $"tune {profile.Name}: budget {budgetUs} us, lazily held at most {Tuner.Bytes((long)spanPages / 4 * profile.PageSize)}";
+        string title = $"tune {profile.Name}: budget {budgetUs} us of modeled board time ({profile.CsFixedMicros:G4} us + {profile.CsUnitMicros:G4} us/unit), lazily held at most {Tuner.Bytes((long)spanPages / 4 * profile.PageSize)}";
         var table = new Table().Border(console.Profile.Capabilities.Unicode ? TableBorder.Rounded : TableBorder.Ascii).Title(title);
         string[] headers = narrow
-            ? ["lazy_max\npages", "purge\nchunk", "longest\nsection", "ops/s", "flushes per\n1000 frees", "lazily\nheld"]
-            : ["lazy_max_pages", "purge_chunk", "longest section", "ops/s", "flushes / 1000 frees", "lazily held", ""];
+            ? ["lazy\npages", "chunk", "board\nlongest", "board\nops/s", "host\nlongest", "flushes\n/1000", "lazily\nheld"]
+            : ["lazy_max_pages", "purge_chunk", "longest (board)", "ops/s (board)", "longest (host)", "flushes / 1000 frees", "lazily held", ""];
         foreach (string c in headers) table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned().NoWrap());
         foreach (TunePoint p in points)
         {
@@ -34,7 +34,7 @@ public static class TuneTable
             var cells = new List<string>
             {
                 narrow && chosen ? $"[bold]* {p.LazyMaxPages}[/]" : p.LazyMaxPages.ToString(), p.ChunkLabel,
-                (over ? "[red]" : "[green]") + $"{p.MaxCsMicros:F1} us[/]", p.OpsPerSecond.ToString("N0"), p.FlushesPer1000Frees.ToString("F1"),
+                (over ? "[red]" : "[green]") + $"{p.MaxCsMicros:F1} us[/]", p.OpsPerSecond.ToString("N0"), $"{p.HostMaxCsMicros:F1} us", p.FlushesPer1000Frees.ToString("F1"),
                 (lazyOver ? "[red]" : "") + Tuner.Bytes(p.MaxLazyPages * profile.PageSize) + (lazyOver ? "[/]" : ""),
             };
             if (!narrow) cells.Add(chosen ? "[bold]<- chosen[/]" : "");

@@ -142,7 +142,9 @@ public sealed class BenchTests : IDisposable
         // Best of 10 (about 0.1 s each): one run's bounded maximum can be a preempted
         // section of hundreds of microseconds on this host; ten in a row are not.
         JsonElement o = Json("bench", "purge", "--runs", "10", "--json");
-        Assert.Equal(["scenario", "backlog_pages", "bounded_max_cs_us", "unbounded_max_cs_us", "ratio", "flushes"], Keys(o));
+        Assert.Equal(["scenario", "backlog_pages", "bounded_max_cs_us", "unbounded_max_cs_us", "ratio", "flushes",
+            "bounded_max_units", "unbounded_max_units", "bounded_max_board_us", "unbounded_max_board_us", "board_ratio"], Keys(o));
+        Assert.True(o.GetProperty("unbounded_max_units").GetInt32() >= o.GetProperty("bounded_max_units").GetInt32());
         Assert.Equal(24576, o.GetProperty("backlog_pages").GetInt32());
         Assert.Equal(1, o.GetProperty("flushes").GetInt32());
         double bounded = o.GetProperty("bounded_max_cs_us").GetDouble();

@@ -29,7 +29,7 @@ public sealed class ReadabilityTests : IDisposable
         });
         console.Profile.Width = width;
         console.Profile.Capabilities.Unicode = unicode;
-        ResultsView.Render(console, run, budget);
+        ResultsView.Render(console, run, new Judge(budget, new Vmap.Sim.Model.CostModel(10, 2), Basis.BoardModel, "host"));
         return text.ToString();
     }
 

@@ -27,9 +27,13 @@ public sealed class ReportTests : IDisposable
         Assert.True(exit == 0, err);
         var (rexit, reportOut, rerr) = Cli("report", log);
         Assert.True(rexit == 0, rerr);
-        // The same table, chart and verdict: run's output is report's plus the line naming the log file.
-        string runBody = string.Join('\n', runOut.Split('\n').Where(l => !l.StartsWith("log: ")));
-        Assert.Equal(runBody, reportOut);
+        // The same table, chart and verdict: run's output is report's plus the line naming the log
+        // file, with the measured times labelled "host" (the simulated board's) where report says
+        // "measured" (the board's clock); the tables' widths follow the labels.
+        static string Cells(string text) => string.Join('\n', text.Replace("host", "measured").Split('\n')
+            .Where(l => !l.StartsWith("log: "))
+            .Select(l => string.Join('|', l.Split('│', '|').Select(c => string.Join(' ', c.Replace("─", "").Replace("--", "").Split(' ', StringSplitOptions.RemoveEmptyEntries))))));
+        Assert.Equal(Cells(runOut), Cells(reportOut));
         Assert.Contains("latency suite", reportOut);
         Assert.Contains("critical sections by duration", reportOut);
         Assert.Contains("verdict:", reportOut);
@@ -94,39 +98,40 @@ public sealed class ReportTests : IDisposable
         var (exit, output, err) = Cli("report", EmitEsp32Log(), "--board", "stm32f769");
         Assert.Equal(0, exit);
         Assert.Equal("warning: the log comes from board 'esp32', judged against board 'stm32f769'", err.Trim());
-        Assert.Contains("200 us budget", output);
+        Assert.Contains("3000 us budget", output); // stm32f769's, not the log's 5000
     }
 
     [Fact]
     public void Against_a_lower_budget_the_verdict_names_the_longest_section_and_a_lower_bound()
     {
-        // The esp32 board counted its sections against its own 500 us budget. Make one section
-        // of the first scenario 300 us (bucket 9, [256, 512) us): within 500, over sim's 100.
+        // The esp32 board counted its sections against its own 5000 us budget. Make one section
+        // of the first scenario 4500 us (bucket 13, [4096, 8192) us): within 5000, over stm32f769's 3000.
         string log = EmitEsp32Log();
         string[] lines = File.ReadAllLines(log);
         int i = Array.FindIndex(lines, l => l.StartsWith("VMAP SCENARIO "));
         string[] words = lines[i].Split(' ');
         for (int w = 0; w < words.Length; w++)
         {
-            if (words[w].StartsWith("cs_max_ns=")) words[w] = "cs_max_ns=300000";
+            if (words[w].StartsWith("cs_max_ns=")) words[w] = "cs_max_ns=4500000";
             if (words[w].StartsWith("hist="))
             {
                 int[] hist = words[w]["hist=".Length..].Split(',').Select(int.Parse).ToArray();
                 hist[0]--;
-                hist[9]++;
+                hist[13]++;
                 words[w] = "hist=" + string.Join(',', hist);
             }
         }
         lines[i] = string.Join(' ', words);
         File.WriteAllLines(log, lines);
 
-        var (exit, output, _) = Cli("report", log);
+        // Measured time is what this test changed: judge on it (--host-time), not on the model.
+        var (exit, output, _) = Cli("report", log, "--host-time");
         Assert.Equal(0, exit);
         Assert.Contains("verdict: PASS", output);
 
-        (exit, output, _) = Cli("report", log, "--board", "sim");
-        Assert.Equal(0, exit); // a budget verdict is not an error
-        Assert.Contains("verdict: FAIL: the longest critical section took 300 us, over the 100 us budget (at least 1 section over it)", output);
+        (exit, output, _) = Cli("report", log, "--board", "stm32f769", "--host-time");
+        Assert.Equal(1, exit); // a FAIL verdict exits 1
+        Assert.Contains("verdict: FAIL: the longest critical section took 4500 us, over the 3000 us budget (at least 1 section over it)", output);
         Assert.Contains(">= 1", output); // the table's over-budget column, a lower bound
     }
 

@@ -89,6 +89,8 @@ public sealed class TuneWriteTests
             flush_fixed_us = 1
             flush_per_page_us = 0
             cs_budget_us = 100000
+            cs_fixed_us = 10
+            cs_unit_us = 2
             """.ReplaceLineEndings("\n");
         File.WriteAllText(Path.Combine(dir, "tiny.board"), before);
         try

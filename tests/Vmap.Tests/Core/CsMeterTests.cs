@@ -1,0 +1,56 @@
+namespace Vmap.Tests.Core;
+
+/// <summary>Regime: the critical-section meter's unit fields (the contract with the allocator's sections): Record, CopyTo, Add, Reset.</summary>
+public sealed class CsMeterTests
+{
+    private static CsMeter Meter() => new("t", 1_000_000, 100); // a tick is a microsecond
+
+    [Fact]
+    public void Record_keeps_the_most_units_the_longest_sections_units_the_total_and_the_unit_histogram()
+    {
+        CsMeter m = Meter();
+        m.Record(5, 3);
+        m.Record(50, 2);    // longest in ticks, not in units
+        m.Record(9, 40);    // most units
+        m.Record(7, 40);    // as many units, shorter: the shorter time is kept
+        m.Record(1, 0);
+        Assert.Equal(5, m.Count);
+        Assert.Equal(50, m.MaxTicks);
+        Assert.Equal(2, m.MaxTicksUnits);
+        Assert.Equal(40, m.MaxUnits);
+        Assert.Equal(7, m.MaxUnitsTicks);
+        Assert.Equal(85, m.TotalUnits);
+        Assert.Equal(0, m.LastUnits);
+        Assert.Equal(1, m.LastTicks);
+        // Buckets: 0 units; [1,2); [2,4) holds 2 and 3; [32,64) holds both 40s.
+        Assert.Equal(1, m.UnitHistogram[0]);
+        Assert.Equal(2, m.UnitHistogram[2]);
+        Assert.Equal(2, m.UnitHistogram[6]);
+        Assert.Equal(m.Count, m.UnitHistogram.Sum());
+        Assert.Equal(CsMeter.UnitBuckets - 1, CsMeter.UnitBucket(int.MaxValue));
+    }
+
+    [Fact]
+    public void CopyTo_Add_and_Reset_cover_the_unit_fields()
+    {
+        CsMeter a = Meter(), b = Meter(), sum = Meter(), copy = Meter();
+        a.Record(10, 5);
+        b.Record(3, 9);
+        b.Record(4, 1);
+        sum.Add(a);
+        sum.Add(b);
+        Assert.Equal(3, sum.Count);
+        Assert.Equal(9, sum.MaxUnits);
+        Assert.Equal(3, sum.MaxUnitsTicks);
+        Assert.Equal(10, sum.MaxTicks);
+        Assert.Equal(5, sum.MaxTicksUnits);
+        Assert.Equal(15, sum.TotalUnits);
+        Assert.Equal(3, sum.UnitHistogram.Sum());
+        sum.CopyTo(copy);
+        Assert.Equal((sum.MaxUnits, sum.MaxUnitsTicks, sum.TotalUnits, sum.MaxTicksUnits, sum.LastUnits, sum.LastTicks),
+            (copy.MaxUnits, copy.MaxUnitsTicks, copy.TotalUnits, copy.MaxTicksUnits, copy.LastUnits, copy.LastTicks));
+        Assert.Equal(sum.UnitHistogram, copy.UnitHistogram);
+        copy.Reset();
+        Assert.Equal((0, 0L, 0L, 0, 0), (copy.MaxUnits, copy.MaxUnitsTicks, copy.TotalUnits, copy.Count, copy.UnitHistogram.Sum()));
+    }
+}

@@ -80,7 +80,7 @@ public static class TuneVerb
             console.WriteLine();
             console.MarkupLine(Markup.Escape(why));
 
-            File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name));
+            File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name, spanPages));
             console.MarkupLine($"chart: {Markup.Escape(svgPath)}");
 
             if (r.GetValue(write))

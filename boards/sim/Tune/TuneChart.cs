@@ -94,14 +94,14 @@ public static class TuneChart
 
     /// <summary>
     /// Round tick values (1, 2 or 5 times a power of ten) from 0 up to <paramref name="top"/>,
-    /// about five of them, and the step between them.
+    /// four to seven of them, and the step between them.
     /// </summary>
     public static (double[] Ticks, double Step) NiceTicks(double top)
     {
         if (!(top > 0) || double.IsInfinity(top)) top = 1;
         double rough = top / 5;
         double power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
-        double step = (rough / power) switch { <= 1 => 1, <= 2 => 2, <= 5 => 5, _ => 10 } * power;
+        double step = (rough / power) switch { < 1.5 => 1, < 3 => 2, < 7 => 5, _ => 10 } * power; // four to seven ticks
         var ticks = new List<double>();
         for (int i = 0; i * step <= top * (1 + 1e-9); i++) ticks.Add(i * step);
         return (ticks.ToArray(), step);

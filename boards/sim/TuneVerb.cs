@@ -77,7 +77,7 @@ public static class TuneVerb
             console.Write(table);
 
             var bars = points.Where(p => p.MaxCsMicros <= budgetUs)
-                .Select(p => new TextChart.Bar($"{p.LazyMaxPages}/{p.ChunkLabel}", p.OpsPerSecond, p.OpsPerSecond.ToString("N0"), ReferenceEquals(p, best))).ToList();
+                .Select(p => new TextChart.Bar($"{p.LazyMaxPages}/{p.ChunkLabel}", p.OpsPerSecond, p.OpsPerSecond.ToString("N0"), ReferenceEquals(p, best), ReferenceEquals(p, best) ? "<- chosen" : null)).ToList();
             if (bars.Count > 0)
                 TextChart.Write(console, "modeled board throughput (ops/s) of the settings within the budget, by lazy_max_pages / purge_chunk", bars, $"{bars.Max(b => b.Value):N0} ops/s", Color.Green, Color.Yellow);
             console.WriteLine();
@@ -85,7 +85,7 @@ public static class TuneVerb
 
             if (svgPath != null)
             {
-                File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name));
+                File.WriteAllText(svgPath, Tuner.Svg(points, best, budgetUs, profile.Name, spanPages));
                 console.MarkupLine($"chart: {Markup.Escape(svgPath)}");
             }
 

@@ -137,53 +137,22 @@ public static class Tuner
         return (best, why.ToString());
     }
 
-    /// <summary>An SVG with four panels (longest section, throughput, flushes per 1 000 frees, lazily held pages) against lazy_max_pages, one line per chunk.</summary>
-    public static string Svg(IReadOnlyList<TunePoint> points, TunePoint? best, int budgetMicros, string board)
-    {
-        string[] colors = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
-        (string Title, Func<TunePoint, double> Value, double? Line)[] panels =
-        [
-            ("longest critical section, modeled board us", p => p.MaxCsMicros, budgetMicros),
-            ("throughput, modeled board ops/s", p => p.OpsPerSecond, null),
-            ("flushes per 1 000 frees", p => p.FlushesPer1000Frees, null),
-            ("lazily held pages (max)", p => p.MaxLazyPages, null),
-        ];
-        const int W = 420, H = 260, Pad = 50;
-        var lazies = points.Select(p => p.LazyMaxPages).Distinct().OrderBy(v => v).ToList();
-        int[] chunks = points.Select(p => p.PurgeChunk).Distinct().Order().ToArray(); // the swept chunks, or the one fixed
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{2 * W}\" height=\"{2 * H + 40}\" font-family=\"sans-serif\" font-size=\"11\">\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"20\" font-size=\"14\">vmap tune: board {Escape(board)}, lazy_max_pages (log scale) against the suite's figures</text>\n");
-        for (int k = 0; k < panels.Length; k++)
-        {
-            var (title, value, line) = panels[k];
-            double ox = (k % 2) * W, oy = 30 + (k / 2) * H;
-            double max = Math.Max(points.Max(value), line ?? 0) * 1.1;
-            if (max <= 0) max = 1;
-            double X(int lazy) => ox + Pad + (lazies.Count == 1 ? 0 : lazies.IndexOf(lazy) * (W - 2 * Pad) / (double)(lazies.Count - 1));
-            double Y(double v) => oy + H - Pad - v / max * (H - 2 * Pad);
-            sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{ox + Pad}\" y=\"{oy + Pad}\" width=\"{W - 2 * Pad}\" height=\"{H - 2 * Pad}\" fill=\"none\" stroke=\"#999\"/>\n");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + Pad}\" y=\"{oy + Pad - 8}\">{Escape(title)} (max {max / 1.1:G4})</text>\n");
-            foreach (int lazy in lazies)
-                sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(lazy)}\" y=\"{oy + H - Pad + 14}\" text-anchor=\"middle\">{lazy}</text>\n");
-            if (line is double l)
-                sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ox + Pad}\" x2=\"{ox + W - Pad}\" y1=\"{Y(l)}\" y2=\"{Y(l)}\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/><text x=\"{ox + Pad + 4}\" y=\"{Y(l) - 3}\" fill=\"#d62728\">budget</text>\n");
-            for (int c = 0; c < chunks.Length; c++)
-            {
-                var series = points.Where(p => p.PurgeChunk == chunks[c]).OrderBy(p => p.LazyMaxPages).ToList();
-                if (series.Count == 0) continue;
-                string pts = string.Join(' ', series.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.LazyMaxPages):F1},{Y(value(p)):F1}")));
-                sb.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{pts}\" fill=\"none\" stroke=\"{colors[c % colors.Length]}\" stroke-width=\"1.5\"/>\n");
-                if (k == 0) sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ox + W - Pad + 4}\" y=\"{oy + Pad + 12 * (c + 1)}\" fill=\"{colors[c % colors.Length]}\">chunk {series[0].ChunkLabel}</text>\n");
-            }
-            if (best != null)
-                sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(best.LazyMaxPages)}\" cy=\"{Y(value(best))}\" r=\"5\" fill=\"none\" stroke=\"black\" stroke-width=\"2\"/>\n");
-        }
-        sb.Append("</svg>\n");
-        return sb.ToString();
-    }
+    /// <summary>
+    /// The chart's four panels: longest section (with the budget), throughput, flushes per
+    /// 1 000 frees and lazily held pages (with the quarter-of-span cap when the span is known).
+    /// </summary>
+    public static TunePanel[] Panels(int budgetMicros, int spanPages = 0) =>
+    [
+        new("longest critical section (modeled board time)", "µs", p => p.MaxCsMicros, budgetMicros, $"budget {budgetMicros:N0} µs"),
+        new("throughput (modeled board)", "ops/s", p => p.OpsPerSecond),
+        new("flushes per 1 000 frees", "flushes / 1 000 frees", p => p.FlushesPer1000Frees),
+        new("lazily held pages (max)", "pages", p => p.MaxLazyPages,
+            spanPages >= 4 ? spanPages / 4 : null, spanPages >= 4 ? $"cap: span/4 = {spanPages / 4:N0} pages" : null),
+    ];
 
-    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    /// <summary>The SVG of the sweep (<see cref="TuneChart"/>) with the four <see cref="Panels"/>; <paramref name="spanPages"/> 0 leaves out the quarter-of-span lines.</summary>
+    public static string Svg(IReadOnlyList<TunePoint> points, TunePoint? best, int budgetMicros, string board, int spanPages = 0) =>
+        TuneChart.Svg(points, best, Panels(budgetMicros, spanPages), board, spanPages);
 
     public static string Bytes(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):F1} MiB" : $"{bytes / 1024.0:F0} KiB";
 }

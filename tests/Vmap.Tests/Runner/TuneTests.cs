@@ -102,6 +102,8 @@ public sealed class TuneWriteTests
             string after = File.ReadAllText(Path.Combine(dir, "tiny.board"));
             BoardProfile p = BoardProfile.Parse(after, "tiny.board");
             Assert.Contains("wrote lazy_max_pages", o.ToString());
+            // The throughput chart names the chosen bar in text, not by colour alone.
+            Assert.Contains(o.ToString().Split('\n'), l => l.Contains('|') && l.TrimEnd().EndsWith("<- chosen"));
             Assert.Contains("# the value the tuner replaces", after);
             Assert.True(p.LazyMaxPages <= 4, "the tuner must keep the lazily held space within a quarter of the 16-page span");
             Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "t.svg")));

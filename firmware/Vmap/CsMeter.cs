@@ -34,7 +34,7 @@ public sealed class CsMeter
     /// <summary>Number of unit histogram buckets (0, then powers of two up to 2^18 and more).</summary>
     public const int UnitBuckets = 20;
 
-    private readonly long[] _bucketEnds;
+    private readonly int[] _bucketEnds; // in ticks, capped at int.MaxValue: the histogram works in 32 bits
     private readonly long _budgetTicks;
     private readonly long _ticksPerSecond;
 
@@ -80,8 +80,12 @@ public sealed class CsMeter
         Name = name;
         _ticksPerSecond = ticksPerSecond;
         _budgetTicks = MicrosToTicks(budgetMicros, ticksPerSecond);
-        _bucketEnds = new long[Buckets - 1];
-        for (int k = 0; k < Buckets - 1; k++) _bucketEnds[k] = MicrosToTicks(1L << k, ticksPerSecond);
+        _bucketEnds = new int[Buckets - 1];
+        for (int k = 0; k < Buckets - 1; k++)
+        {
+            long end = MicrosToTicks(1L << k, ticksPerSecond);
+            _bucketEnds[k] = end > int.MaxValue ? int.MaxValue : (int)end;
+        }
     }
 
     /// <summary>The lock's name, as shown in reports ("free-tree", "zone", "drain", ...).</summary>
@@ -126,10 +130,20 @@ public sealed class CsMeter
             MaxTicksUnits = units;
         }
         if (ticks > _budgetTicks) OverBudget++;
-        int b = 0;
-        long[] ends = _bucketEnds;
-        while (b < ends.Length && ticks >= ends[b]) b++;
-        Histogram[b]++;
+        // Both histograms in 32-bit arithmetic (a 64-bit operation is several on a 32-bit
+        // interpreter, and this runs once per section): the time bucket is the first end above
+        // the section, found by halving (4 steps for 15 ends); the unit bucket is the bit length.
+        int t = ticks > int.MaxValue ? int.MaxValue : (int)ticks;
+        int[] ends = _bucketEnds;
+        int lo = 0;
+        int hi = ends.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >> 1;
+            if (t < ends[mid]) hi = mid;
+            else lo = mid + 1;
+        }
+        Histogram[lo]++;
 
         if (units > MaxUnits || Count == 1)
         {
@@ -141,7 +155,9 @@ public sealed class CsMeter
             MaxUnitsTicks = ticks;
         }
         TotalUnits += units;
-        UnitHistogram[UnitBucket(units)]++;
+        int ub = 0;
+        for (int u = units; u != 0 && ub < UnitBuckets - 1; u >>= 1) ub++;
+        UnitHistogram[ub]++;
         LastUnits = units;
         LastTicks = ticks;
     }

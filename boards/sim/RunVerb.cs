@@ -72,6 +72,8 @@ public static class RunVerb
                 return Interrupt.ExitCode;
             }
             var judge = new Judge(profile.CsBudgetMicros, profile.Cost, r.GetValue(hostTime) ? Basis.HostTime : Basis.BoardModel, "host");
+            if (judge.Asked == Basis.HostTime && HostNoise(outcome.Run, LoadAverage(), Environment.ProcessorCount) is string noise)
+                error.WriteLine("warning: " + noise);
             IAnsiConsole console = Cli.Console(human);
             ResultsView.Render(console, outcome.Run, judge);
             if (logPath != null)
@@ -92,6 +94,39 @@ public static class RunVerb
             return ResultsView.Passed(outcome.Run, judge) ? 0 : 1;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Why host time cannot be trusted for this run, or null: a section on .NET takes
+    /// microseconds, so one of a millisecond or more is the host's scheduler (a time slice, the
+    /// OS preempting the thread inside the section), and a load average above the host's
+    /// processors means threads waited for a processor throughout.
+    /// </summary>
+    public static string? HostNoise(SuiteRun run, double? loadAverage, int processors)
+    {
+        var reasons = new List<string>();
+        var slices = run.Scenarios.Where(s => s.CsMaxNanos >= 1_000_000).Select(s => $"{s.Name} {s.CsMaxNanos / 1000.0:F0} us").ToList();
+        if (slices.Count > 0) reasons.Add($"sections of a millisecond or more ({string.Join(", ", slices)}) are the host's scheduler, not the allocator");
+        if (loadAverage is double load && load > processors) reasons.Add($"the load average was {load:F1} on {processors} processors");
+        return reasons.Count == 0 ? null : "the host was too busy to judge on host time: " + string.Join("; ", reasons) + ". Judge on modeled board time (without --host-time): it does not change with the host's load.";
+    }
+
+    /// <summary>The host's one-minute load average (Linux /proc/loadavg), or null where there is none.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.TryParse(first, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     internal static Scenario[] Select(string[]? names)

@@ -23,9 +23,10 @@ public static class TuneVerb
         var chunk = new Option<string?>("--purge-chunk") { Description = "Fix purge_chunk at this value (0: unbounded) and sweep only lazy_max_pages" };
         var write = new Option<bool>("--write") { Description = "Write the chosen lazy_max_pages and purge_chunk into the board's profile" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (the choice, its basis and every point) instead of the table and chart" };
-        var seed = new Option<int>("--seed") { Description = "Random seed of the suite at every point", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "First random seed of the suite at every point", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per point (from --seed on): the longest section is the longest of them, the throughput their mean, and their spread is shown", DefaultValueFactory = _ => 3 };
         var cmd = new Command("tune", "Sweep lazy_max_pages and purge_chunk for a board and pick the best setting within the budget, on modeled board time (progress on stderr; Ctrl-C stops, writes nothing, exit 130)");
-        foreach (Option o in new Option[] { board, budget, ops, lazyMax, chunk, svg, write, json, seed }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { board, budget, ops, lazyMax, chunk, svg, write, json, seed, seeds }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             BoardProfile profile = Cli.LoadBoard(r.GetValue(board)!);
@@ -33,6 +34,8 @@ public static class TuneVerb
             if (budgetUs < 1) throw new UsageException("option --budget-us: must be at least 1");
             int n = r.GetValue(ops);
             if (n < 1) throw new UsageException("option --ops: must be at least 1");
+            int seedCount = r.GetValue(seeds);
+            if (seedCount is < 1 or > 20) throw new UsageException($"option --seeds: {seedCount} is out of range 1..20");
             int spanPages = (int)(profile.SpanSize / (ulong)profile.PageSize);
             int[] lazies = SpanOptions.IntOption(r, lazyMax) is int lm ? [lm] : Tuner.LazyValues(spanPages);
             int[] chunks = SpanOptions.IntOption(r, chunk) is int pc ? [pc] : Tuner.Chunks;
@@ -58,7 +61,7 @@ public static class TuneVerb
                         foreach (int c in chunks)
                         {
                             interrupt.ThrowIfRequested();
-                            points.Add(Tuner.Measure(profile, lazy, c, n, r.GetValue(seed)));
+                            points.Add(Tuner.Measure(profile, lazy, c, n, r.GetValue(seed), seedCount));
                             step($"lazy_max_pages {lazy}, purge_chunk {c} ({points.Count}/{total})");
                         }
                     }
@@ -122,6 +125,7 @@ public static class TuneVerb
                         ["max_board_us"] = Math.Round(p.MaxCsMicros, 3), ["board_ops_per_s"] = Math.Round(p.OpsPerSecond, 1),
                         ["max_host_us"] = Math.Round(p.HostMaxCsMicros, 3), ["host_ops_per_s"] = Math.Round(p.HostOpsPerSecond, 1),
                         ["flushes_per_1000_frees"] = Math.Round(p.FlushesPer1000Frees, 3), ["max_lazy_pages"] = p.MaxLazyPages,
+                        ["seeds"] = p.Seeds, ["throughput_spread"] = Math.Round(p.ThroughputSpread, 4),
                     }).ToArray(),
                 }));
             }

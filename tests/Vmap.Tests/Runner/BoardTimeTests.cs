@@ -157,7 +157,8 @@ public sealed class BoardTimeTests : IDisposable
             int units = p.GetProperty("units").GetInt32();
             Assert.True(Math.Abs(fitted.Micros(units) - truth.Micros(units)) <= 0.05 * truth.Micros(units), $"seed {seed}: {units} units model at {fitted.Micros(units)} us, truly {truth.Micros(units)}");
         }
-        Assert.True(o.GetProperty("max_error_pct").GetDouble() < 5, output);
+        // Against the noisy measurements themselves: the model's 5 % plus the noise's 2 %.
+        Assert.True(o.GetProperty("max_error_pct").GetDouble() < 7, output);
         Assert.True(o.GetProperty("longest").GetArrayLength() > 0);
     }
 

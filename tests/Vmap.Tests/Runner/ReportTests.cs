@@ -203,4 +203,21 @@ public sealed class ReportTests : IDisposable
         Assert.Contains("board esp32", o.ToString());
         Assert.Equal(o.ToString(), Cli("report", Path.Combine(_dir, "esp32.log")).Out);
     }
+
+    [Fact]
+    public void Host_time_is_declared_unfit_when_a_section_took_a_time_slice_or_the_host_was_overloaded()
+    {
+        SuiteRun clean = SuiteLogReader.Parse(File.ReadAllText(EmitEsp32Log()), "esp32.log");
+        Assert.Null(Vmap.Sim.RunVerb.HostNoise(clean, 0.5, 2));
+        string? loaded = Vmap.Sim.RunVerb.HostNoise(clean, 7.3, 2);
+        Assert.Contains("load average was 7.3 on 2 processors", loaded);
+
+        string[] lines = File.ReadAllLines(Path.Combine(_dir, "esp32.log"));
+        int i = Array.FindIndex(lines, l => l.StartsWith("VMAP SCENARIO name=fix_size "));
+        lines[i] = System.Text.RegularExpressions.Regex.Replace(lines[i], @" cs_max_ns=\d+", " cs_max_ns=4049000");
+        SuiteRun sliced = SuiteLogReader.Parse(string.Join('\n', lines), "esp32.log");
+        string? noise = Vmap.Sim.RunVerb.HostNoise(sliced, null, 2);
+        Assert.Contains("fix_size 4049 us", noise);
+        Assert.Contains("Judge on modeled board time", noise);
+    }
 }

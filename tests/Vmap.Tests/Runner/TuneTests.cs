@@ -40,14 +40,25 @@ public sealed class TuneTests
     }
 
     [Fact]
-    public void The_sweep_runs_from_a_few_pages_to_the_span()
+    public void The_sweep_runs_from_a_few_pages_to_a_quarter_of_the_span()
     {
-        Assert.Equal([4, 8, 16, 32, 64], Tuner.LazyValues(64));
-        int[] big = Tuner.LazyValues(262144);
+        Assert.Equal([4, 8, 16], Tuner.LazyValues(64));
+        int[] big = Tuner.LazyValues(524288); // stb-arm64: never the whole span (2 GiB)
         Assert.True(big.Length <= 8);
         Assert.Equal(4, big[0]);
-        Assert.Equal(262144, big[^1]);
-        Assert.Equal([1, 2], Tuner.LazyValues(2));
+        Assert.Equal(131072, big[^1]);
+        Assert.Equal([1], Tuner.LazyValues(2));
+    }
+
+    [Fact]
+    public void A_threshold_above_a_quarter_of_the_span_is_never_chosen_even_if_the_workload_held_less()
+    {
+        // The fastest point's threshold is half the span, though the short workload held only 8 pages.
+        TunePoint[] sweep = [P(16, 4, 10, 100, 10, 8), P(32, 4, 10, 200, 5, 8)];
+        var (best, why) = Tuner.Choose(sweep, 50, 64, 4096);
+        Assert.NotNull(best);
+        Assert.Equal(16, best!.LazyMaxPages);
+        Assert.Contains("1 more were fast enough but held too much", why);
     }
 
     [Fact]

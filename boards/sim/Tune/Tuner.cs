@@ -157,7 +157,9 @@ public static class Tuner
         // Throughputs within NoiseFraction of the best are a tie on a shared machine: among them
         // the shortest longest section wins (usually a bounded chunk).
         double top = eligible.Max(p => p.OpsPerSecond);
-        TunePoint best = eligible.Where(p => p.OpsPerSecond >= top * (1 - NoiseFraction)).OrderBy(p => p.MaxCsMicros).ThenByDescending(p => p.OpsPerSecond)
+        // On a tie in the longest section too, a bounded chunk wins over the unbounded purge: equal
+        // here, it stays bounded when a workload purges a larger backlog.
+        TunePoint best = eligible.Where(p => p.OpsPerSecond >= top * (1 - NoiseFraction)).OrderBy(p => p.MaxCsMicros).ThenBy(p => p.PurgeChunk == 0).ThenByDescending(p => p.OpsPerSecond)
             .ThenBy(p => p.LazyMaxPages).ThenBy(p => p.PurgeChunk).First();
         TunePoint? unbounded = points.Where(p => p.PurgeChunk == 0 && p.LazyMaxPages == best.LazyMaxPages).FirstOrDefault();
         var why = new StringBuilder();

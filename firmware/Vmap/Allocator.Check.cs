@@ -166,13 +166,14 @@ public sealed partial class Allocator
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
+                int first = n;
                 for (int a = z.Busy.Head; a != Nil; a = z.Busy.NextOf(a))
                 {
                     starts[n] = _pool.Start[a];
                     handles[n] = a;
                     n++;
                 }
-                z.Cs.Record(_clock.Ticks - t0, 0);
+                z.Cs.Record(_clock.Ticks - t0, n - first); // a unit per area listed: a diagnostic's section is metered too
             }
         }
         HeapSort(starts, handles, n);

@@ -144,8 +144,10 @@ public sealed partial class Allocator : IDrainable
             _zones[i] = new Zone(i, _locks.ZoneLocks[i], meter, _pool, _carver.Space, _clock, _guard, c.Zones, c.Zones ? c.SizeClassLimit : 0, caps);
         }
         _caches = c.Zones ? new ZoneCaches(_zones, _carver, _mask, _clock, c, spanPageLow) : null;
-        _lazy = new LazyPurge(_locks, _zones, _carver, _caches, _mmu, _clock, c, _pageShift);
-        _lazy.Observer = _observer;
+        var lazy = new LazyPurge(_locks, _zones, _carver, _caches, _mmu, _clock, c, _pageShift);
+        lazy.Observer = _observer;
+        _lazy = lazy;
+        lazy.Observer = _observer; // again: a setter that ran before _lazy was published wrote only _observer
         _started = true;
         return Status.Ok;
     }
@@ -201,9 +203,11 @@ public sealed partial class Allocator : IDrainable
         int core = _cores.Current;
         if (core >= _coreCount) core %= _coreCount;
 
-        // 1. A cached area, or carve one.
+        // 1. A cached area, or carve one. (Flush failures are counted from here: one that
+        //    happens after this step failed may be why space is short.)
+        int flushFailures = _lazy.FlushFailures;
         Status s = TryAlloc(pages, alignPages, tag, core, out page);
-        if (s != Status.Ok) s = Retry(pages, alignPages, tag, core, s, out page);
+        if (s != Status.Ok) s = Retry(pages, alignPages, tag, core, flushFailures, out page);
         if (s != Status.Ok) return s;
 
         // 5. Map, outside every lock. A map that fails installs nothing and leaves the range
@@ -216,11 +220,11 @@ public sealed partial class Allocator : IDrainable
         return Status.MapFailed;
     }
 
-    /// <summary>Steps 2 to 4 of <see cref="AllocPages"/>, after step 1 failed with <paramref name="s"/>.</summary>
-    private Status Retry(int pages, int alignPages, int tag, int core, Status s, out int page)
+    /// <summary>Steps 2 to 4 of <see cref="AllocPages"/>, after step 1 failed; <paramref name="flushFailures"/> is the count of failed flushes before step 1.</summary>
+    private Status Retry(int pages, int alignPages, int tag, int core, int flushFailures, out int page)
     {
         page = -1;
-        int flushFailures = _lazy.FlushFailures;
+        Status s = Status.NoSpace;
         bool timedOut = false;
         for (int round = 0; round < MaxPurgeRetries; round++)
         {
@@ -342,11 +346,15 @@ public sealed partial class Allocator : IDrainable
         return z.UnlinkBusy(area, page) ? z : null;
     }
 
-    /// <summary>Hands back a range whose map failed: off the busy list and straight to the lazy list (no unmap: nothing was installed).</summary>
+    /// <summary>
+    /// Hands back a range whose map failed: off the busy list and straight onto its zone's lazy
+    /// list (no unmap: nothing was installed), without the threshold check of a free, so the
+    /// failed allocation returns at once; the next free or purge takes it.
+    /// </summary>
     private void FreeLazily(int page)
     {
         Zone z = UnlinkBusy(page, out int area);
-        if (z != null) _lazy.Queue(z, area, _pool.Size[area] - _guard);
+        if (z != null) z.QueueLazy(area, _pool.Size[area] - _guard);
     }
 
     private Status Refuse(Status s)

@@ -38,7 +38,8 @@ internal sealed class ZoneCaches
     // other core can use until a drain, on top of what sits lazily freed.
     private const int CacheSpanShift = 3;
 
-    // Cached areas detached per zone section while draining or decaying.
+    // Steps per zone section while draining or decaying: a class passed or an area taken
+    // (a board may have hundreds of classes, most of them empty).
     private const int DrainChunk = 64;
 
     private readonly Zone[] _zones;
@@ -188,6 +189,7 @@ internal sealed class ZoneCaches
         {
             long t0 = _clock.Ticks;
             int w0 = z.Work;
+            int tw0 = _carver.Space.Tree.Work; // a refill's carve works on the tree under this lock too
             z.EnterBusyLocked(area, page, reserve, tag, core);
             // The class's room is exact here (the zone lock is held), so nothing carved ever
             // has to go back.
@@ -198,7 +200,9 @@ internal sealed class ZoneCaches
             }
             if (extras > 0 && _pool.Available > _poolReserve + extras && CarveRunLocked(z, reserve, extras, core)) z.Refills++;
             int work = z.Work - w0;
-            z.Cs.Record(_clock.Ticks - t0, work);
+            // The zone section's units include the tree work done inside it; the caller's tree
+            // section counts that work itself, so only the zone's own goes back.
+            z.Cs.Record(_clock.Ticks - t0, work + _carver.Space.Tree.Work - tw0);
             return work;
         }
     }
@@ -330,8 +334,10 @@ internal sealed class ZoneCaches
                 long t0 = _clock.Ticks;
                 if (cls == 1 && !all) z.CapRefusals = 0;
                 int taken = 0;
-                while (cls <= ClassLimit && taken < DrainChunk)
+                int steps = 0; // classes passed and areas taken: a section does at most DrainChunk of them
+                while (cls <= ClassLimit && steps < DrainChunk)
                 {
+                    steps++;
                     if (quota < 0) quota = all ? int.MaxValue : IdleQuota(z.CacheLow[cls], _refillBatch[cls], pressed);
                     if (quota == 0 || z.CacheHead[cls] == Nil)
                     {
@@ -348,7 +354,7 @@ internal sealed class ZoneCaches
                 }
                 if (all) z.Drained += taken > 0 ? 1 : 0;
                 else z.Decayed += taken;
-                z.Cs.Record(_clock.Ticks - t0, taken);
+                z.Cs.Record(_clock.Ticks - t0, steps);
             }
             if (list != Nil)
             {

@@ -321,6 +321,39 @@ public sealed class ZoneTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_decay_over_many_empty_classes_counts_its_steps_and_stays_within_a_chunk_per_section()
+    {
+        // 1024 classes, nearly all empty: the decay after a purge walks them all. Each class
+        // passed is a step of work; a section takes at most 64 steps, so the walk is sections of
+        // 64 units, not one long section the meter would call empty.
+        var rig = ZoneRig(cores: 2, spanPages: 65536, guard: 1, lazyMax: 4096, classLimit: 1024);
+        rig.Free(rig.Alloc(1));
+        rig.A.ResetLockStats();
+        int before = rig.Stats().ZoneLocks.Count;
+        rig.A.Purge();
+        Stats s = rig.Stats();
+        Assert.Equal(64, s.ZoneLocks.MaxUnits);
+        // Only zone 0 caches anything (an empty cache skips its decay): 1024 classes in 16 sections.
+        Assert.True(s.ZoneLocks.Count - before >= 1024 / 64, $"{s.ZoneLocks.Count - before} zone sections for zone 0's decay");
+        rig.Check();
+    }
+
+    [Fact]
+    public void A_refill_counts_the_tree_work_it_does_under_the_zone_lock()
+    {
+        // The refill carves its run from the free tree while holding the zone lock: the zone's
+        // section did that work too, on top of its own (a busy entry, a split and a push per
+        // cached area).
+        var rig = ZoneRig(cores: 2, spanPages: 65536, guard: 1, lazyMax: 4096, classLimit: 16);
+        rig.A.ResetLockStats();
+        rig.Alloc(1);
+        Stats s = rig.Stats();
+        Assert.True(s.CachedAreas > 0, "no refill");
+        int zoneOwn = 1 + 2 * s.CachedAreas;
+        Assert.True(s.ZoneLocks.MaxUnits > zoneOwn, $"zone section {s.ZoneLocks.MaxUnits} units, its own work alone is {zoneOwn}");
+    }
+
+    [Fact]
     public void One_core_can_use_the_records_of_every_core()
     {
         // The pool is one list shared by every core: one core may use all of its records.

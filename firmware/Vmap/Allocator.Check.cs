@@ -152,7 +152,8 @@ public sealed partial class Allocator
     /// <summary>
     /// The busy areas in address order, one line each (Linux /proc/vmallocinfo):
     /// <c>0x&lt;start&gt;-0x&lt;end&gt; &lt;bytes&gt; pages=&lt;n&gt; core=&lt;c&gt; tag=&lt;t&gt;</c>,
-    /// end exclusive and without the guard pages. Allocates: a diagnostic, not a hot path.
+    /// end exclusive and without the guard pages; core is the zone that holds the area (the
+    /// allocating core with zones on, 0 with zones off). Allocates: a diagnostic, not a hot path.
     /// </summary>
     public string VmallocInfo()
     {
@@ -255,7 +256,7 @@ public sealed partial class Allocator
             {
                 Collect(a, starts, sizes, ref n);
                 livePages += _pool.Size[a] - _guard;
-                if (_caches != null && _pool.Owner[a] != i) return "busy area " + a + " of zone " + i + " names core " + _pool.Owner[a];
+                if (_pool.Owner[a] != i) return "busy area " + a + " of zone " + i + " names zone " + _pool.Owner[a];
             }
             if (z.Busy.Count != z.LiveAreas) return "zone " + i + " live areas: counter " + z.LiveAreas + ", busy list " + z.Busy.Count;
             if (livePages != z.LivePages) return "zone " + i + " live pages: counter " + z.LivePages + ", busy list " + livePages;

@@ -141,7 +141,7 @@ public sealed partial class Allocator : IDrainable
         for (int i = 0; i < zoneCount; i++)
         {
             CsMeter meter = c.Zones ? new CsMeter("zone " + i, tps, c.CsBudgetMicros) : treeCs;
-            _zones[i] = new Zone(i, _locks.ZoneLocks[i], meter, _pool, _carver.Space, _clock, _guard, c.Zones, c.Zones ? c.SizeClassLimit : 0, caps);
+            _zones[i] = new Zone(i, _locks.ZoneLocks[i], meter, _pool, _carver.Space, _clock, _guard, c.Zones ? c.SizeClassLimit : 0, caps);
         }
         _caches = c.Zones ? new ZoneCaches(_zones, _carver, _mask, _clock, c, spanPageLow) : null;
         var lazy = new LazyPurge(_locks, _zones, _carver, _caches, _mmu, _clock, c, _pageShift);
@@ -340,7 +340,7 @@ public sealed partial class Allocator : IDrainable
     {
         area = _tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask];
         if (area == Nil) return null;
-        int zone = _caches != null ? _pool.Owner[area] : 0;
+        int zone = _pool.Owner[area];
         if (zone < 0 || zone >= _zones.Length) return null;
         Zone z = _zones[zone];
         return z.UnlinkBusy(area, page) ? z : null;

@@ -14,7 +14,7 @@ namespace Vmap;
 ///   Left/Right   children                    busy list links          -              -
 ///   ParentColor  state | parent &lt;&lt; 1 | black  (state: Free, Busy or none; see below)
 ///   Aux          largest block in subtree    caller tag               caller tag     -
-///   Prev         lower free neighbour        core that allocated it   core           -
+///   Prev         lower free neighbour        owning zone (Owner)      owning zone    -
 ///   Next         higher free neighbour       -                        next lazy      next pooled
 /// </code>
 /// <c>ParentColor</c> packs, from bit 0: the colour (1 = black) and the parent handle (28 bits),
@@ -55,7 +55,7 @@ internal sealed class AreaPool
     /// <summary>Aux of a busy or lazy area: the caller's tag (vmallocinfo).</summary>
     public readonly int[] CallerTag;
 
-    /// <summary>Prev of a busy, lazy or cached area: the core that allocated it, which names its zone.</summary>
+    /// <summary>Prev of a busy, lazy or cached area: the index of the zone that holds it (the core that allocated it with zones on, 0 with zones off).</summary>
     public readonly int[] Owner;
 
     private int _head;      // the pooled records, linked through Next

@@ -22,7 +22,6 @@ internal sealed class Carver
     private readonly int _spanPages;
     private readonly int _spanPageLow;  // the span's first absolute page number, low 30 bits (for alignment)
     private readonly int _guard;
-    private readonly bool _zonesOn;
 
     /// <summary>Areas merged per free-tree section (<see cref="VmapConfig.PurgeChunk"/>; 0: a whole list at once). Written by the allocator's setter.</summary>
     public int Chunk;
@@ -48,7 +47,6 @@ internal sealed class Carver
         _spanPages = c.SpanPages;
         _spanPageLow = spanPageLow;
         _guard = c.GuardPages;
-        _zonesOn = c.Zones;
         _preload = new int[c.Cores];
         Chunk = c.PurgeChunk;
         Pool = new AreaPool(c.PoolCapacity());
@@ -89,7 +87,7 @@ internal sealed class Carver
                 {
                     if (caches == null)
                     {
-                        z.EnterBusyLocked(area, page, reserve, tag, core);
+                        z.EnterBusyLocked(area, page, reserve, tag);
                         zoneWork = 1;
                     }
                     else
@@ -197,7 +195,7 @@ internal sealed class Carver
             for (int k = 0; cursor != Nil && (chunk == 0 || k < chunk); k++)
             {
                 int following = next[cursor];
-                if (lazyDelta != null) lazyDelta[_zonesOn ? owner[cursor] : 0] += size[cursor] - _guard;
+                if (lazyDelta != null) lazyDelta[owner[cursor]] += size[cursor] - _guard;
                 Space.Release(cursor);
                 cursor = following;
             }

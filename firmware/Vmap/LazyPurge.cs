@@ -272,7 +272,7 @@ internal sealed class LazyPurge
             while (list != Nil)
             {
                 int following = next[list];
-                _zones[ZoneOf(list)].Requeue(list);
+                _zones[_pool.Owner[list]].Requeue(list);
                 list = following;
             }
             Interlocked.Increment(ref FlushFailures);
@@ -297,8 +297,6 @@ internal sealed class LazyPurge
         counters.Purges++;
         return true;
     }
-
-    private int ZoneOf(int area) => _caches != null ? _pool.Owner[area] : 0;
 
     /// <summary>Takes the pages gathered in <paramref name="lazyDelta"/> off their zones' lazy counts and clears it.</summary>
     private void DropLazy(int[] lazyDelta)

@@ -25,9 +25,8 @@ internal sealed class Zone
     private readonly int[][] _tags;
     private readonly IClock _clock;
     private readonly int _guard;
-    private readonly bool _ownerIsZone; // zones on: an area's Owner is its zone's index
 
-    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, FreeSpace space, IClock clock, int guard, bool zonesOn, int classLimit, int[] classCaps)
+    public Zone(int index, object lockObject, CsMeter meter, AreaPool pool, FreeSpace space, IClock clock, int guard, int classLimit, int[] classCaps)
     {
         Index = index;
         Lock = lockObject;
@@ -36,7 +35,6 @@ internal sealed class Zone
         _tags = space.Tags;
         _clock = clock;
         _guard = guard;
-        _ownerIsZone = zonesOn;
         Busy = new BusyList(pool);
         CacheCap = classCaps;
         CacheHead = new int[classLimit + 1];
@@ -103,14 +101,14 @@ internal sealed class Zone
 
     // ---- the busy list ----------------------------------------------------------------------
 
-    /// <summary>Enters a carved range into the busy list and tags its first page. Caller holds the zone lock.</summary>
-    public void EnterBusyLocked(int area, int start, int reserve, int tag, int core)
+    /// <summary>Enters a carved range into the busy list, names this zone its owner and tags its first page. Caller holds the zone lock.</summary>
+    public void EnterBusyLocked(int area, int start, int reserve, int tag)
     {
         AreaPool pool = _pool;
         pool.Start[area] = start;
         pool.Size[area] = reserve;
         pool.CallerTag[area] = tag;
-        pool.Owner[area] = core;
+        pool.Owner[area] = Index;
         // AreaPool.SetState written out: the interpreter inlines no call on this hot path.
         pool.ParentColor[area] = (pool.ParentColor[area] & ~AreaPool.StateMask) | AreaPool.BusyState;
         Busy.Add(area);
@@ -136,7 +134,7 @@ internal sealed class Zone
             long t0 = _clock.Ticks;
             // AreaPool.IsBusy and SetState written out: the interpreter inlines no call here.
             int[] pc = pool.ParentColor;
-            if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && (pc[area] & AreaPool.BusyState) != 0 && pool.Start[area] == page && (!_ownerIsZone || pool.Owner[area] == Index))
+            if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && (pc[area] & AreaPool.BusyState) != 0 && pool.Start[area] == page && pool.Owner[area] == Index)
             {
                 Interlocked.Increment(ref InTransit);
                 Busy.Remove(area);

@@ -155,7 +155,7 @@ internal sealed class ZoneCaches
             {
                 Pop(z, pages);
                 page = _pool.Start[top];
-                z.EnterBusyLocked(top, page, pages + _guard, tag, z.Index);
+                z.EnterBusyLocked(top, page, pages + _guard, tag);
                 z.Hits++;
             }
             z.Cs.Record(_clock.Ticks - t0, page >= 0 ? 2 : 0);
@@ -190,7 +190,7 @@ internal sealed class ZoneCaches
             long t0 = _clock.Ticks;
             int w0 = z.Work;
             int tw0 = _carver.Space.Tree.Work; // a refill's carve works on the tree under this lock too
-            z.EnterBusyLocked(area, page, reserve, tag, core);
+            z.EnterBusyLocked(area, page, reserve, tag);
             // The class's room is exact here (the zone lock is held), so nothing carved ever
             // has to go back.
             if (extras > 0)

@@ -307,8 +307,9 @@ public sealed partial class Allocator : IDrainable
     /// <summary>
     /// Page-level <see cref="Free(ulong)"/>: <paramref name="page"/> is relative to the span.
     /// <list type="number">
-    /// <item>Find the area by the boundary tag of its first page and take it off its zone's
-    /// busy list (one zone section); from here until step 3 it is in transit.</item>
+    /// <item>Find the area by the boundary tag of its first page, take it off its zone's busy
+    /// list and count its pages as lazy (one zone section); from here until step 3 it is in
+    /// transit.</item>
     /// <item>Unmap it, outside every lock; a failed unmap puts it back on the busy list.</item>
     /// <item>Queue it on its zone's lazy list, and purge if that takes the backlog over the threshold.</item>
     /// </list>
@@ -317,7 +318,8 @@ public sealed partial class Allocator : IDrainable
     {
         if (!_started) return Status.NotStarted;
         int area = Nil;
-        Zone z = page >= 0 && page < _spanPages ? UnlinkBusy(page, out area) : null;
+        int zoneLazy = 0;
+        Zone z = page >= 0 && page < _spanPages ? UnlinkBusy(page, out area, out zoneLazy) : null;
         if (z == null)
         {
             Interlocked.Increment(ref _failNotAnArea);
@@ -331,19 +333,20 @@ public sealed partial class Allocator : IDrainable
             Interlocked.Increment(ref _failUnmap);
             return Status.UnmapFailed;
         }
-        _lazy.Queue(z, area, pages);
+        _lazy.Queue(z, area, zoneLazy);
         return Status.Ok;
     }
 
-    /// <summary>Step 1 of a free: the zone whose busy list gave up the live area starting at <paramref name="page"/>, or null.</summary>
-    private Zone UnlinkBusy(int page, out int area)
+    /// <summary>Step 1 of a free: the zone whose busy list gave up the live area starting at <paramref name="page"/> (with the zone's lazy pages after), or null.</summary>
+    private Zone UnlinkBusy(int page, out int area, out int zoneLazy)
     {
+        zoneLazy = 0;
         area = _tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask];
         if (area == Nil) return null;
         int zone = _pool.Owner[area];
         if (zone < 0 || zone >= _zones.Length) return null;
         Zone z = _zones[zone];
-        return z.UnlinkBusy(area, page) ? z : null;
+        return z.UnlinkBusy(area, page, out zoneLazy) ? z : null;
     }
 
     /// <summary>
@@ -353,8 +356,8 @@ public sealed partial class Allocator : IDrainable
     /// </summary>
     private void FreeLazily(int page)
     {
-        Zone z = UnlinkBusy(page, out int area);
-        if (z != null) z.QueueLazy(area, _pool.Size[area] - _guard);
+        Zone z = UnlinkBusy(page, out int area, out _);
+        if (z != null) z.QueueLazy(area);
     }
 
     private Status Refuse(Status s)

@@ -93,12 +93,12 @@ internal sealed class LazyPurge
         }
     }
 
-    /// <summary>True when some zone holds space in no structure (see <see cref="Zone.InTransit"/>).</summary>
+    /// <summary>True when some zone holds space in no structure (see <see cref="Zone.TransitsBegun"/>).</summary>
     public bool AnyInTransit()
     {
         for (int i = 0; i < _zones.Length; i++)
         {
-            if (Interlocked.CompareExchange(ref _zones[i].InTransit, 0, 0) != 0) return true;
+            if (_zones[i].InTransit()) return true;
         }
         return false;
     }
@@ -107,13 +107,14 @@ internal sealed class LazyPurge
 
     /// <summary>
     /// Queues a freed, unmapped area of zone <paramref name="z"/> (ending the free's transit)
-    /// and, once the zone passes its share of the threshold: with zone purges, purges the
-    /// zone's own list; otherwise, when all zones together are over the threshold, runs the
-    /// global purge if none runs (or wakes the purge thread).
+    /// and, when <paramref name="zoneLazy"/> (the zone's lazy pages, counted when the free
+    /// unlinked the area) passes the zone's share of the threshold: with zone purges, purges
+    /// the zone's own list; otherwise, when all zones together are over the threshold, runs
+    /// the global purge if none runs (or wakes the purge thread).
     /// </summary>
-    public void Queue(Zone z, int area, int pages)
+    public void Queue(Zone z, int area, int zoneLazy)
     {
-        int zoneLazy = z.QueueLazy(area, pages);
+        z.QueueLazy(area);
         if (zoneLazy <= _lazyShare) return;
         AutoResetEvent wanted = _wanted; // read once: Stop may clear it meanwhile
         if (_zonePurges && wanted == null)

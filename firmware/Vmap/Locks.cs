@@ -79,7 +79,7 @@ internal sealed class Locks
     {
         for (int i = 0; i < zones.Length; i++)
         {
-            for (int spin = 0; spin < MaxTransitWaits && Interlocked.CompareExchange(ref zones[i].InTransit, 0, 0) != 0; spin++) Thread.Sleep(0);
+            for (int spin = 0; spin < MaxTransitWaits && zones[i].InTransit(); spin++) Thread.Sleep(0);
         }
     }
 

@@ -92,12 +92,55 @@ internal sealed class Zone
     /// <summary>Lazy pages merged per zone by this zone's own purge (only this zone's entry is ever set); its purge gate.</summary>
     public int[] PurgeDelta;
 
-    // Interlocked only.
-    public int LazyHead;      // lock-free stack of freed, unmapped areas through Next
-    public int LazyPages;     // mapped pages on this zone's lazy list or in a running purge
-    public int InTransit;     // operations holding this zone's space in no structure: a free between
-                              // the busy list and the lazy list, a drain or decay between the cache
-                              // and the free tree (a refill moves space under both locks: never)
+    /// <summary>
+    /// Mapped pages this zone's frees took off the busy list, ever (less those a failed unmap
+    /// put back). Zone lock: a free counts its pages in the section that unlinks the area, so
+    /// the count costs no atomic.
+    /// </summary>
+    public int FreedPages;
+
+    /// <summary>
+    /// Of <see cref="FreedPages"/>, those purges have handed back, ever. Written only by the
+    /// holder of this zone's purge gate (a zone purge, or a global purge's pass over the zone),
+    /// so it needs neither the zone lock nor an atomic. Never above FreedPages.
+    /// </summary>
+    public int PurgedPages;
+
+    /// <summary>
+    /// Mapped pages freed and not yet handed back: on the lazy list, in a running purge, or in
+    /// transit to the lazy list. Read without a lock: Purged first, so a racing purge or free
+    /// can only make it larger than it is (both counters wrap; the difference does not).
+    /// </summary>
+    public int LazyPages
+    {
+        get
+        {
+            int purged = PurgedPages;
+            return FreedPages - purged;
+        }
+    }
+
+    /// <summary>The top of the lock-free stack of freed, unmapped areas (through Next); Interlocked only.</summary>
+    public int LazyHead;
+
+    /// <summary>
+    /// Transits: operations holding this zone's space in no structure (a free between the busy
+    /// list and the lazy list; a drain or decay between the cache and the free tree; a refill
+    /// moves space under both locks and never is one). A transit begins inside a zone section
+    /// (<see cref="TransitsBegun"/>, zone lock) and ends outside every lock
+    /// (<see cref="TransitsEnded"/>, Interlocked), so each costs one atomic.
+    /// </summary>
+    public int TransitsBegun;
+
+    /// <summary>See <see cref="TransitsBegun"/>.</summary>
+    public int TransitsEnded;
+
+    /// <summary>True when a transit of this zone has begun and not ended (read without the lock: Ended first, so Begun can only be ahead).</summary>
+    public bool InTransit()
+    {
+        int ended = Interlocked.CompareExchange(ref TransitsEnded, 0, 0);
+        return Interlocked.CompareExchange(ref TransitsBegun, 0, 0) != ended;
+    }
 
     // ---- the busy list ----------------------------------------------------------------------
 
@@ -122,10 +165,12 @@ internal sealed class Zone
     /// <summary>
     /// Takes <paramref name="area"/>, found by the boundary tag of <paramref name="page"/>
     /// without a lock, off the busy list if under the lock it still is the live area that
-    /// starts there and belongs to this zone; then it is in transit (see <see cref="InTransit"/>)
-    /// until <see cref="QueueLazy"/> or <see cref="RelinkBusy"/>. One zone section.
+    /// starts there and belongs to this zone, and counts its mapped pages as lazy
+    /// (<paramref name="lazyPages"/>: the zone's count after). Then it is in transit (see
+    /// <see cref="TransitsBegun"/>) until <see cref="QueueLazy"/> or <see cref="RelinkBusy"/>.
+    /// One zone section.
     /// </summary>
-    public bool UnlinkBusy(int area, int page)
+    public bool UnlinkBusy(int area, int page, out int lazyPages)
     {
         AreaPool pool = _pool;
         bool taken = false;
@@ -136,15 +181,18 @@ internal sealed class Zone
             int[] pc = pool.ParentColor;
             if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && (pc[area] & AreaPool.BusyState) != 0 && pool.Start[area] == page && pool.Owner[area] == Index)
             {
-                Interlocked.Increment(ref InTransit);
+                TransitsBegun++;
                 Busy.Remove(area);
                 pc[area] &= ~AreaPool.StateMask;
+                int mapped = pool.Size[area] - _guard;
                 Frees++;
                 LiveAreas--;
-                LivePages -= pool.Size[area] - _guard;
+                LivePages -= mapped;
+                FreedPages += mapped;
                 Work++;
                 taken = true;
             }
+            lazyPages = FreedPages - PurgedPages;
             Cs.Record(_clock.Ticks - t0, taken ? 1 : 0);
         }
         return taken;
@@ -158,33 +206,29 @@ internal sealed class Zone
             long t0 = _clock.Ticks;
             _pool.SetState(area, AreaPool.BusyState);
             Busy.Add(area);
+            int mapped = _pool.Size[area] - _guard;
             Frees--;
             LiveAreas++;
-            LivePages += _pool.Size[area] - _guard;
+            LivePages += mapped;
+            FreedPages -= mapped;
             Work++;
             Cs.Record(_clock.Ticks - t0, 1);
         }
-        Interlocked.Decrement(ref InTransit);
+        Interlocked.Increment(ref TransitsEnded);
     }
 
     // ---- the lazy list --------------------------------------------------------------------
 
-    /// <summary>
-    /// Pushes a freed, unmapped area on the lazy list (its pages are counted first, as Linux
-    /// does, so a purge that takes it at once never drives the count below zero), then ends
-    /// the free's transit. Returns the zone's lazy pages.
-    /// </summary>
-    public int QueueLazy(int area, int pages)
+    /// <summary>Pushes a freed, unmapped area (its pages counted by <see cref="UnlinkBusy"/>) on the lazy list, then ends the free's transit.</summary>
+    public void QueueLazy(int area)
     {
-        int mine = Atomic.Update(ref LazyPages, -1, 0, pages);
         Atomic.Push(ref LazyHead, _pool.Next, area);
-        Interlocked.Decrement(ref InTransit);
-        return mine;
+        Interlocked.Increment(ref TransitsEnded);
     }
 
     /// <summary>Puts an area of a failed purge back on the lazy list (its pages never left the count).</summary>
     public void Requeue(int area) => Atomic.Push(ref LazyHead, _pool.Next, area);
 
-    /// <summary>Subtracts <paramref name="pages"/> merged or cached by a purge from the lazy count.</summary>
-    public void DropLazy(int pages) => Atomic.Update(ref LazyPages, -1, 0, -pages);
+    /// <summary>Takes <paramref name="pages"/> that a purge merged or cached off the lazy count. Caller holds this zone's purge gate.</summary>
+    public void DropLazy(int pages) => PurgedPages += pages;
 }

@@ -328,10 +328,10 @@ internal sealed class ZoneCaches
         while (cls <= ClassLimit)
         {
             int list = Nil;
-            Interlocked.Increment(ref z.InTransit);
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
+                z.TransitsBegun++;
                 if (cls == 1 && !all) z.CapRefusals = 0;
                 int taken = 0;
                 int steps = 0; // classes passed and areas taken: a section does at most DrainChunk of them
@@ -361,7 +361,7 @@ internal sealed class ZoneCaches
                 _carver.MergeList(list);
                 any = true;
             }
-            Interlocked.Decrement(ref z.InTransit);
+            Interlocked.Increment(ref z.TransitsEnded);
         }
         return any;
     }

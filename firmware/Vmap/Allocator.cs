@@ -319,7 +319,8 @@ public sealed partial class Allocator : IDrainable
         if (!_started) return Status.NotStarted;
         int area = Nil;
         int zoneLazy = 0;
-        Zone z = page >= 0 && page < _spanPages ? UnlinkBusy(page, out area, out zoneLazy) : null;
+        Transits transit = null;
+        Zone z = page >= 0 && page < _spanPages ? UnlinkBusy(page, out area, out zoneLazy, out transit) : null;
         if (z == null)
         {
             Interlocked.Increment(ref _failNotAnArea);
@@ -329,24 +330,25 @@ public sealed partial class Allocator : IDrainable
         if (!_mmu.Unmap(page, pages))
         {
             // The translations are still live: the area stays allocated, the free failed.
-            z.RelinkBusy(area);
+            z.RelinkBusy(area, transit);
             Interlocked.Increment(ref _failUnmap);
             return Status.UnmapFailed;
         }
-        _lazy.Queue(z, area, zoneLazy);
+        _lazy.Queue(z, area, zoneLazy, transit);
         return Status.Ok;
     }
 
     /// <summary>Step 1 of a free: the zone whose busy list gave up the live area starting at <paramref name="page"/> (with the zone's lazy pages after), or null.</summary>
-    private Zone UnlinkBusy(int page, out int area, out int zoneLazy)
+    private Zone UnlinkBusy(int page, out int area, out int zoneLazy, out Transits transit)
     {
         zoneLazy = 0;
+        transit = null;
         area = _tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask];
         if (area == Nil) return null;
         int zone = _pool.Owner[area];
         if (zone < 0 || zone >= _zones.Length) return null;
         Zone z = _zones[zone];
-        return z.UnlinkBusy(area, page, out zoneLazy) ? z : null;
+        return z.UnlinkBusy(area, page, out zoneLazy, out transit) ? z : null;
     }
 
     /// <summary>
@@ -356,8 +358,8 @@ public sealed partial class Allocator : IDrainable
     /// </summary>
     private void FreeLazily(int page)
     {
-        Zone z = UnlinkBusy(page, out int area, out _);
-        if (z != null) z.QueueLazy(area);
+        Zone z = UnlinkBusy(page, out int area, out _, out Transits transit);
+        if (z != null) z.QueueLazy(area, transit);
     }
 
     private Status Refuse(Status s)

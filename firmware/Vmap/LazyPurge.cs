@@ -93,7 +93,7 @@ internal sealed class LazyPurge
         }
     }
 
-    /// <summary>True when some zone holds space in no structure (see <see cref="Zone.TransitsBegun"/>).</summary>
+    /// <summary>True when some zone holds space in no structure (see <see cref="Transits"/>).</summary>
     public bool AnyInTransit()
     {
         for (int i = 0; i < _zones.Length; i++)
@@ -106,15 +106,15 @@ internal sealed class LazyPurge
     // ---- the free's side ---------------------------------------------------------------------
 
     /// <summary>
-    /// Queues a freed, unmapped area of zone <paramref name="z"/> (ending the free's transit)
+    /// Queues a freed, unmapped area of zone <paramref name="z"/> (ending the free's <paramref name="transit"/>)
     /// and, when <paramref name="zoneLazy"/> (the zone's lazy pages, counted when the free
     /// unlinked the area) passes the zone's share of the threshold: with zone purges, purges
     /// the zone's own list; otherwise, when all zones together are over the threshold, runs
     /// the global purge if none runs (or wakes the purge thread).
     /// </summary>
-    public void Queue(Zone z, int area, int zoneLazy)
+    public void Queue(Zone z, int area, int zoneLazy, Transits transit)
     {
-        z.QueueLazy(area);
+        z.QueueLazy(area, transit);
         if (zoneLazy <= _lazyShare) return;
         AutoResetEvent wanted = _wanted; // read once: Stop may clear it meanwhile
         if (_zonePurges && wanted == null)

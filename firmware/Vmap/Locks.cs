@@ -34,9 +34,6 @@ namespace Vmap;
 /// </summary>
 internal sealed class Locks
 {
-    // A purge for space yields at most this many times per zone waiting for its transits.
-    private const int MaxTransitWaits = 1000;
-
     public readonly object Tree = new object();
     public readonly object[] ZoneLocks;
     public readonly object Drain = new object();
@@ -69,19 +66,26 @@ internal sealed class Locks
     }
 
     /// <summary>
-    /// Waits, a bounded number of yields per zone, until no zone holds space in transit (a free
-    /// between its busy list and its lazy list, a drain or decay between a cache and the free
-    /// tree): that space is a few instructions from landing, where a purge or a retry sees it.
-    /// Bounded because under a steady stream of frees a zone may never be seen idle; the
-    /// allocation's retry loop covers what lands later.
+    /// Waits until every transit (<see cref="Transits"/>) of every zone that began before the
+    /// call has ended: that space is a few instructions and one HAL unmap from landing, where
+    /// the purge sees it. Later transits do not count, so a steady stream of frees cannot keep
+    /// it waiting. Yields first, then sleeps a millisecond at a time, and gives up after about
+    /// a second per zone (a HAL call that never returns); the allocation's retry loop still
+    /// sees that space as on its way. Caller holds <see cref="Purge"/>.
     /// </summary>
     public static void WaitForTransits(Zone[] zones)
     {
         for (int i = 0; i < zones.Length; i++)
         {
-            for (int spin = 0; spin < MaxTransitWaits && zones[i].InTransit(); spin++) Thread.Sleep(0);
+            Transits earlier = zones[i].NextTransitGeneration();
+            for (int wait = 0; wait < MaxTransitWaits && earlier.Open(); wait++) Thread.Sleep(wait < TransitYields ? 0 : 1);
         }
     }
+
+    // A purge for space yields this many times waiting for a zone's earlier transits, then
+    // sleeps a millisecond at a time, up to MaxTransitWaits waits in all.
+    private const int TransitYields = 100;
+    private const int MaxTransitWaits = TransitYields + 1000;
 
     /// <summary>
     /// Asks the cores in <paramref name="cores"/> to drain and waits for all of them, at most

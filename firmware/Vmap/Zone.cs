@@ -123,23 +123,38 @@ internal sealed class Zone
     /// <summary>The top of the lock-free stack of freed, unmapped areas (through Next); Interlocked only.</summary>
     public int LazyHead;
 
-    /// <summary>
-    /// Transits: operations holding this zone's space in no structure (a free between the busy
-    /// list and the lazy list; a drain or decay between the cache and the free tree; a refill
-    /// moves space under both locks and never is one). A transit begins inside a zone section
-    /// (<see cref="TransitsBegun"/>, zone lock) and ends outside every lock
-    /// (<see cref="TransitsEnded"/>, Interlocked), so each costs one atomic.
-    /// </summary>
-    public int TransitsBegun;
+    /// <summary>The generation of transits one beginning now joins (see <see cref="Vmap.Transits"/>); zone lock.</summary>
+    private Transits _transits = new Transits();
+    private Transits _earlierTransits = new Transits();
 
-    /// <summary>See <see cref="TransitsBegun"/>.</summary>
-    public int TransitsEnded;
+    /// <summary>True when a transit of this zone has begun and not ended (read without the lock).</summary>
+    public bool InTransit() => _transits.Open() || _earlierTransits.Open();
 
-    /// <summary>True when a transit of this zone has begun and not ended (read without the lock: Ended first, so Begun can only be ahead).</summary>
-    public bool InTransit()
+    /// <summary>Begins a transit in the current generation and returns it, for <see cref="Vmap.Transits.End"/>. Caller holds the zone lock.</summary>
+    public Transits BeginTransitLocked()
     {
-        int ended = Interlocked.CompareExchange(ref TransitsEnded, 0, 0);
-        return Interlocked.CompareExchange(ref TransitsBegun, 0, 0) != ended;
+        Transits t = _transits;
+        t.Begun++;
+        return t;
+    }
+
+    /// <summary>
+    /// Makes the other generation of transits current (a zone section) and returns the one it
+    /// left, whose transits all began before the call (see <see cref="Locks.WaitForTransits"/>).
+    /// Called by the holder of the global purge gate only, so the generation made current is
+    /// one the previous caller waited for.
+    /// </summary>
+    public Transits NextTransitGeneration()
+    {
+        lock (Lock)
+        {
+            long t0 = _clock.Ticks;
+            Transits earlier = _transits;
+            _transits = _earlierTransits;
+            _earlierTransits = earlier;
+            Cs.Record(_clock.Ticks - t0, 1);
+            return earlier;
+        }
     }
 
     // ---- the busy list ----------------------------------------------------------------------
@@ -166,14 +181,15 @@ internal sealed class Zone
     /// Takes <paramref name="area"/>, found by the boundary tag of <paramref name="page"/>
     /// without a lock, off the busy list if under the lock it still is the live area that
     /// starts there and belongs to this zone, and counts its mapped pages as lazy
-    /// (<paramref name="lazyPages"/>: the zone's count after). Then it is in transit (see
-    /// <see cref="TransitsBegun"/>) until <see cref="QueueLazy"/> or <see cref="RelinkBusy"/>.
+    /// (<paramref name="lazyPages"/>: the zone's count after). Then it is in
+    /// <paramref name="transit"/> until <see cref="QueueLazy"/> or <see cref="RelinkBusy"/>.
     /// One zone section.
     /// </summary>
-    public bool UnlinkBusy(int area, int page, out int lazyPages)
+    public bool UnlinkBusy(int area, int page, out int lazyPages, out Transits transit)
     {
         AreaPool pool = _pool;
         bool taken = false;
+        transit = null;
         lock (Lock)
         {
             long t0 = _clock.Ticks;
@@ -181,7 +197,7 @@ internal sealed class Zone
             int[] pc = pool.ParentColor;
             if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && (pc[area] & AreaPool.BusyState) != 0 && pool.Start[area] == page && pool.Owner[area] == Index)
             {
-                TransitsBegun++;
+                transit = BeginTransitLocked();
                 Busy.Remove(area);
                 pc[area] &= ~AreaPool.StateMask;
                 int mapped = pool.Size[area] - _guard;
@@ -199,7 +215,7 @@ internal sealed class Zone
     }
 
     /// <summary>Undoes <see cref="UnlinkBusy"/> after a failed unmap: the area is busy again, as before, and its transit ends.</summary>
-    public void RelinkBusy(int area)
+    public void RelinkBusy(int area, Transits transit)
     {
         lock (Lock)
         {
@@ -214,16 +230,16 @@ internal sealed class Zone
             Work++;
             Cs.Record(_clock.Ticks - t0, 1);
         }
-        Interlocked.Increment(ref TransitsEnded);
+        transit.End();
     }
 
     // ---- the lazy list --------------------------------------------------------------------
 
-    /// <summary>Pushes a freed, unmapped area (its pages counted by <see cref="UnlinkBusy"/>) on the lazy list, then ends the free's transit.</summary>
-    public void QueueLazy(int area)
+    /// <summary>Pushes a freed, unmapped area (its pages counted by <see cref="UnlinkBusy"/>) on the lazy list, then ends the free's <paramref name="transit"/>.</summary>
+    public void QueueLazy(int area, Transits transit)
     {
         Atomic.Push(ref LazyHead, _pool.Next, area);
-        Interlocked.Increment(ref TransitsEnded);
+        transit.End();
     }
 
     /// <summary>Puts an area of a failed purge back on the lazy list (its pages never left the count).</summary>

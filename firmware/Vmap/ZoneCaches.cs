@@ -328,10 +328,11 @@ internal sealed class ZoneCaches
         while (cls <= ClassLimit)
         {
             int list = Nil;
+            Transits transit;
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
-                z.TransitsBegun++;
+                transit = z.BeginTransitLocked();
                 if (cls == 1 && !all) z.CapRefusals = 0;
                 int taken = 0;
                 int steps = 0; // classes passed and areas taken: a section does at most DrainChunk of them
@@ -361,7 +362,7 @@ internal sealed class ZoneCaches
                 _carver.MergeList(list);
                 any = true;
             }
-            Interlocked.Increment(ref z.TransitsEnded);
+            transit.End();
         }
         return any;
     }

@@ -115,6 +115,77 @@ public sealed class SpuriousFailureTests(ITestOutputHelper output)
         Assert.Null(a.Validate());
     }
 
+    /// <summary>An MMU whose next unmap, once armed, blocks until released.</summary>
+    private sealed class HeldUnmapMmu(IMmu inner) : IMmu
+    {
+        public volatile bool Armed;
+        public readonly ManualResetEventSlim UnmapStarted = new(false);
+        public readonly ManualResetEventSlim Release = new(false);
+
+        public bool Map(int page, int count) => inner.Map(page, count);
+
+        public bool Unmap(int page, int count)
+        {
+            if (Armed)
+            {
+                Armed = false;
+                UnmapStarted.Set();
+                Release.Wait();
+            }
+            return inner.Unmap(page, count);
+        }
+
+        public bool FlushTlb(int page, int count) => inner.FlushTlb(page, count);
+    }
+
+    /// <summary>
+    /// A free counts its pages as lazy from the section that unlinks the area, before its unmap:
+    /// while the unmap runs the space is in transit, and an allocation that needs exactly that
+    /// space waits for it to land on the lazy list, purges it and succeeds (zones on and off).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_free_in_transit_counts_as_lazy_and_an_allocation_waits_for_it(bool zones)
+    {
+        VmapConfig c = Rig.Small(spanPages: 64, maxAreas: 256, lazyMaxPages: 1000, cores: zones ? 2 : 1, zones: zones);
+        if (zones) c.SizeClassLimit = 1;
+        var sim = SimBoard.For(c);
+        var mmu = new HeldUnmapMmu(sim.Mmu);
+        var a = new Allocator(new Board(sim.Clock, sim.Cores, mmu, sim.Drain));
+        Assert.True(a.Start(c) == Status.Ok, a.ConfigProblem);
+        sim.Cores.Bind(0);
+        var pages = new int[4];
+        for (int i = 0; i < 4; i++) Assert.Equal(Status.Ok, a.AllocPages(16, 1, 0, out pages[i]));
+
+        mmu.Armed = true;
+        var freer = new Thread(() =>
+        {
+            sim.Cores.Bind(0);
+            Assert.Equal(Status.Ok, a.FreePages(pages[2]));
+        }) { IsBackground = true };
+        freer.Start();
+        Assert.True(mmu.UnmapStarted.Wait(TimeSpan.FromSeconds(30)), "the free never reached its unmap");
+        Assert.Equal(16, a.LazyPages); // off the busy list, not yet on the lazy list: counted
+
+        Status s = Status.NotStarted;
+        int got = -1;
+        var allocator = new Thread(() =>
+        {
+            sim.Cores.Bind(zones ? 1 : 0);
+            s = a.AllocPages(16, 1, 0, out got);
+        }) { IsBackground = true };
+        allocator.Start();
+        Thread.Sleep(200); // the allocation finds no space and waits for the transit (a slow unmap)
+        mmu.Release.Set();
+        Assert.True(allocator.Join(TimeSpan.FromSeconds(30)) && freer.Join(TimeSpan.FromSeconds(30)), "a thread hung");
+        output.WriteLine($"zones {zones}: {s}, page {got}");
+        Assert.Equal(Status.Ok, s);
+        Assert.Equal(pages[2], got);
+        Assert.Equal(0, a.LazyPages);
+        Assert.Null(a.Validate());
+    }
+
     /// <summary>Seed 002: <c>addr + size &lt; addr</c> is the overflow test; a span that ends exactly at 2^64 does not overflow.</summary>
     [Fact]
     public void A_span_that_ends_exactly_at_the_top_of_the_address_space_is_accepted()

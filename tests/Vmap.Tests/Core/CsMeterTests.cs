@@ -20,14 +20,36 @@ public sealed class CsMeterTests
         Assert.Equal(40, m.MaxUnits);
         Assert.Equal(7, m.MaxUnitsTicks);
         Assert.Equal(85, m.TotalUnits);
-        Assert.Equal(0, m.LastUnits);
-        Assert.Equal(1, m.LastTicks);
         // Buckets: 0 units; [1,2); [2,4) holds 2 and 3; [32,64) holds both 40s.
         Assert.Equal(1, m.UnitHistogram[0]);
         Assert.Equal(2, m.UnitHistogram[2]);
         Assert.Equal(2, m.UnitHistogram[6]);
         Assert.Equal(m.Count, m.UnitHistogram.Sum());
         Assert.Equal(CsMeter.UnitBuckets - 1, CsMeter.UnitBucket(int.MaxValue));
+    }
+
+    /// <summary>
+    /// The halving steps of Record and UnitBucket against the buckets' definition (powers of
+    /// two: a value's bucket is its bit length, capped at the last), at every boundary and
+    /// either side of it, and at seeded random values.
+    /// </summary>
+    [Fact]
+    public void The_halving_bucket_searches_agree_with_the_bit_length_definition()
+    {
+        static int BitLength(long v) => v <= 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)v);
+        var values = new List<long> { 0, 1, int.MaxValue, long.MaxValue };
+        for (int k = 1; k < 40; k++) values.AddRange([(1L << k) - 1, 1L << k, (1L << k) + 1]);
+        const int Seed = 20261204;
+        var random = new Random(Seed);
+        for (int i = 0; i < 10_000; i++) values.Add(random.NextInt64(0, 1L << random.Next(1, 40)));
+        foreach (long v in values)
+        {
+            if (v <= int.MaxValue) Assert.True(CsMeter.UnitBucket((int)v) == Math.Min(CsMeter.UnitBuckets - 1, BitLength(v)), $"units {v} (seed {Seed})");
+            CsMeter m = Meter(); // a tick is a microsecond: bucket k holds [2^(k-1), 2^k) us
+            m.Record(v, 0);
+            int expected = Math.Min(CsMeter.Buckets - 1, BitLength(v));
+            Assert.True(m.Histogram[expected] == 1, $"ticks {v}: expected bucket {expected}, histogram {string.Join(",", m.Histogram)} (seed {Seed})");
+        }
     }
 
     [Fact]
@@ -47,8 +69,8 @@ public sealed class CsMeterTests
         Assert.Equal(15, sum.TotalUnits);
         Assert.Equal(3, sum.UnitHistogram.Sum());
         sum.CopyTo(copy);
-        Assert.Equal((sum.MaxUnits, sum.MaxUnitsTicks, sum.TotalUnits, sum.MaxTicksUnits, sum.LastUnits, sum.LastTicks),
-            (copy.MaxUnits, copy.MaxUnitsTicks, copy.TotalUnits, copy.MaxTicksUnits, copy.LastUnits, copy.LastTicks));
+        Assert.Equal((sum.MaxUnits, sum.MaxUnitsTicks, sum.TotalUnits, sum.MaxTicksUnits),
+            (copy.MaxUnits, copy.MaxUnitsTicks, copy.TotalUnits, copy.MaxTicksUnits));
         Assert.Equal(sum.UnitHistogram, copy.UnitHistogram);
         copy.Reset();
         Assert.Equal((0, 0L, 0L, 0, 0), (copy.MaxUnits, copy.MaxUnitsTicks, copy.TotalUnits, copy.Count, copy.UnitHistogram.Sum()));

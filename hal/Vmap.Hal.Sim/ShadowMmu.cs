@@ -17,7 +17,8 @@ namespace Vmap.Hal.Sim;
 /// (<see cref="FlushFault"/>).
 /// Every flush is charged the board's cost (fixed part plus a part per page, busy-waited on the
 /// clock) and counted. Two bitmaps of one bit per page, updated a 64-bit word at a time with
-/// atomic and/or, so cores mapping disjoint areas never wait for each other (an MMU driver that
+/// atomic and/or (an unmap of a whole word: one compare-and-swap and a store), so cores mapping
+/// disjoint areas never wait for each other (an MMU driver that
 /// takes a global lock would serialise the very cores the zones keep apart). For the same
 /// reason no map or unmap writes a shared counter: <see cref="MappedPages"/> counts the bitmap
 /// when asked, and a flush writes only the words that hold stale pages, so it does not take
@@ -130,6 +131,20 @@ public sealed class ShadowMmu : IMmu
             int w = p >> 6;
             int x = Pad + w;
             ulong m = Mask(p & 63, Math.Min(64, end - (w << 6)));
+            if (m == ulong.MaxValue)
+            {
+                // A whole word: its 64 pages are this range's alone, mapped (checked by the
+                // swap, which changes nothing otherwise) and so not stale. A store sets their
+                // stale bits: a racing flush's atomic and-not leaves either state, both right.
+                ulong was = Interlocked.CompareExchange(ref _mapped[x], 0UL, ulong.MaxValue);
+                if (was != ulong.MaxValue)
+                {
+                    UndoUnmap(page, p);
+                    throw Violation("unmap", (w << 6) + BitOperations.TrailingZeroCount(~was), "the page is not mapped");
+                }
+                Volatile.Write(ref _stale[x], ulong.MaxValue);
+                continue;
+            }
             ulong old = Interlocked.And(ref _mapped[x], ~m);
             if ((old & m) != m)
             {

@@ -173,7 +173,7 @@ public sealed partial class Allocator : IDrainable
         if (align == 0 || align > _spanSize || (align & (align - 1)) != 0) return Refuse(Status.InvalidAlignment);
         int pages = (int)((size - 1) >> _pageShift) + 1;
         int alignPages = align > _pageSize ? (int)(align >> _pageShift) : 1;
-        Status s = AllocPages(pages, alignPages, tag, out int page);
+        Status s = AllocValid(pages, alignPages, tag, out int page);
         if (s == Status.Ok) address = AddressOf(page);
         return s;
     }
@@ -200,6 +200,12 @@ public sealed partial class Allocator : IDrainable
         if (!_started) return Status.NotStarted;
         if (pages < 1 || pages > _spanPages) return Refuse(Status.InvalidSize);
         if (alignPages < 1 || alignPages > _spanPages || (alignPages & (alignPages - 1)) != 0) return Refuse(Status.InvalidAlignment);
+        return AllocValid(pages, alignPages, tag, out page);
+    }
+
+    /// <summary>The steps of <see cref="AllocPages"/>, for arguments already checked (by it or by <see cref="Alloc(ulong, ulong, int, out ulong)"/>: the interpreter pays for every check twice otherwise).</summary>
+    private Status AllocValid(int pages, int alignPages, int tag, out int page)
+    {
         int core = _cores.Current;
         if (core >= _coreCount) core %= _coreCount;
 

@@ -307,7 +307,7 @@ public sealed partial class Allocator : IDrainable
             Interlocked.Increment(ref _failNotAnArea);
             return Status.NotAnArea;
         }
-        return FreePages((int)(offset >> _pageShift));
+        return FreeValid((int)(offset >> _pageShift));
     }
 
     /// <summary>
@@ -323,10 +323,18 @@ public sealed partial class Allocator : IDrainable
     public Status FreePages(int page)
     {
         if (!_started) return Status.NotStarted;
-        int area = Nil;
-        int zoneLazy = 0;
-        Transits transit = null;
-        Zone z = page >= 0 && page < _spanPages ? UnlinkBusy(page, out area, out zoneLazy, out transit) : null;
+        if (page < 0 || page >= _spanPages)
+        {
+            Interlocked.Increment(ref _failNotAnArea);
+            return Status.NotAnArea;
+        }
+        return FreeValid(page);
+    }
+
+    /// <summary>The steps of <see cref="FreePages"/> for a page inside the span (checked by it or by <see cref="Free(ulong)"/>).</summary>
+    private Status FreeValid(int page)
+    {
+        Zone z = UnlinkBusy(page, out int area, out int zoneLazy, out Transits transit);
         if (z == null)
         {
             Interlocked.Increment(ref _failNotAnArea);

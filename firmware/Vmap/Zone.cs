@@ -159,12 +159,14 @@ internal sealed class Zone
 
     // ---- the busy list ----------------------------------------------------------------------
 
-    /// <summary>Enters a carved range into the busy list, names this zone its owner and tags its first page. Caller holds the zone lock.</summary>
+    /// <summary>
+    /// Enters a carved range (its record's Start and Size already <paramref name="start"/> and
+    /// <paramref name="reserve"/>) into the busy list, names this zone its owner and tags its
+    /// first page. Caller holds the zone lock.
+    /// </summary>
     public void EnterBusyLocked(int area, int start, int reserve, int tag)
     {
         AreaPool pool = _pool;
-        pool.Start[area] = start;
-        pool.Size[area] = reserve;
         pool.CallerTag[area] = tag;
         pool.Owner[area] = Index;
         // AreaPool.SetState written out: the interpreter inlines no call on this hot path.

@@ -94,44 +94,6 @@ public sealed class CsMeter
     private static long MicrosToTicks(long micros, long ticksPerSecond) => (micros * ticksPerSecond + 999999) / 1000000;
 
     /// <summary>
-    /// The unit bucket of a section of <paramref name="units"/> units (see the class remarks):
-    /// the bit length of the count, capped at the last bucket. Found by halving, five fixed
-    /// steps instead of a loop per bit (a section on a board does around a hundred units).
-    /// </summary>
-    public static int UnitBucket(int units)
-    {
-        int b = 0;
-        int u = units;
-        if (u >= 1 << 16)
-        {
-            b = 16;
-            u >>= 16;
-        }
-        if (u >= 1 << 8)
-        {
-            b += 8;
-            u >>= 8;
-        }
-        if (u >= 1 << 4)
-        {
-            b += 4;
-            u >>= 4;
-        }
-        if (u >= 1 << 2)
-        {
-            b += 2;
-            u >>= 2;
-        }
-        if (u >= 1 << 1)
-        {
-            b += 1;
-            u >>= 1;
-        }
-        b += u; // u is 0 or 1 now
-        return b < UnitBuckets - 1 ? b : UnitBuckets - 1;
-    }
-
-    /// <summary>
     /// Records one section of <paramref name="ticks"/> that did <paramref name="units"/> work
     /// units: deterministic steps the interpreter pays for (a tree level visited, a rotation, a
     /// record split or merged, a boundary tag written, a list link changed, a cache entry
@@ -175,7 +137,38 @@ public sealed class CsMeter
             MaxUnitsTicks = ticks;
         }
         TotalUnits += units;
-        UnitHistogram[UnitBucket(units)]++;
+        // The unit bucket: the bit length of the count, capped at the last bucket, found by
+        // halving in five fixed steps instead of a loop per bit (a section on a board does
+        // around a hundred units).
+        int u = units;
+        int ub = 0;
+        if (u >= 1 << 16)
+        {
+            ub = 16;
+            u >>= 16;
+        }
+        if (u >= 1 << 8)
+        {
+            ub += 8;
+            u >>= 8;
+        }
+        if (u >= 1 << 4)
+        {
+            ub += 4;
+            u >>= 4;
+        }
+        if (u >= 1 << 2)
+        {
+            ub += 2;
+            u >>= 2;
+        }
+        if (u >= 1 << 1)
+        {
+            ub += 1;
+            u >>= 1;
+        }
+        ub += u; // u is 0 or 1 now
+        UnitHistogram[ub < UnitBuckets - 1 ? ub : UnitBuckets - 1]++;
     }
 
     /// <summary>Copies the counts into <paramref name="into"/> (same lock held, or a quiescent allocator).</summary>

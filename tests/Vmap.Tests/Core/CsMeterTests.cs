@@ -25,11 +25,10 @@ public sealed class CsMeterTests
         Assert.Equal(2, m.UnitHistogram[2]);
         Assert.Equal(2, m.UnitHistogram[6]);
         Assert.Equal(m.Count, m.UnitHistogram.Sum());
-        Assert.Equal(CsMeter.UnitBuckets - 1, CsMeter.UnitBucket(int.MaxValue));
     }
 
     /// <summary>
-    /// The halving steps of Record and UnitBucket against the buckets' definition (powers of
+    /// The halving steps of Record against the buckets' definition (powers of
     /// two: a value's bucket is its bit length, capped at the last), at every boundary and
     /// either side of it, and at seeded random values.
     /// </summary>
@@ -44,11 +43,13 @@ public sealed class CsMeterTests
         for (int i = 0; i < 10_000; i++) values.Add(random.NextInt64(0, 1L << random.Next(1, 40)));
         foreach (long v in values)
         {
-            if (v <= int.MaxValue) Assert.True(CsMeter.UnitBucket((int)v) == Math.Min(CsMeter.UnitBuckets - 1, BitLength(v)), $"units {v} (seed {Seed})");
             CsMeter m = Meter(); // a tick is a microsecond: bucket k holds [2^(k-1), 2^k) us
-            m.Record(v, 0);
+            int units = (int)Math.Min(v, int.MaxValue);
+            m.Record(v, units);
             int expected = Math.Min(CsMeter.Buckets - 1, BitLength(v));
             Assert.True(m.Histogram[expected] == 1, $"ticks {v}: expected bucket {expected}, histogram {string.Join(",", m.Histogram)} (seed {Seed})");
+            int expectedUnits = Math.Min(CsMeter.UnitBuckets - 1, BitLength(units));
+            Assert.True(m.UnitHistogram[expectedUnits] == 1, $"units {units}: expected bucket {expectedUnits}, histogram {string.Join(",", m.UnitHistogram)} (seed {Seed})");
         }
     }
 

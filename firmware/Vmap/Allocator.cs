@@ -53,6 +53,7 @@ public sealed partial class Allocator : IDrainable
     private int _guard;
     private int _pageShift;
     private ulong _pageSize;
+    private ulong _pageMask;      // _pageSize - 1
     private ulong _spanSize;
     private ulong _spanStart;
     private bool _started;
@@ -123,6 +124,7 @@ public sealed partial class Allocator : IDrainable
         _guard = c.GuardPages;
         _pageShift = VmapConfig.Fls(c.PageSize) - 1;
         _pageSize = (ulong)c.PageSize;
+        _pageMask = _pageSize - 1;
         _spanSize = c.SpanSize;
         _spanStart = c.SpanStart;
         _coreCount = c.Cores;
@@ -169,9 +171,12 @@ public sealed partial class Allocator : IDrainable
         address = 0;
         if (!_started) return Status.NotStarted;
         // Into 32-bit page counts at once: every 64-bit operation is several on a 32-bit interpreter.
-        if (size == 0 || size > _spanSize) return Refuse(Status.InvalidSize);
-        if (align == 0 || align > _spanSize || (align & (align - 1)) != 0) return Refuse(Status.InvalidAlignment);
-        int pages = (int)((size - 1) >> _pageShift) + 1;
+        // A size or alignment of 0 wraps to the largest value in "- 1" and is refused with the too large.
+        ulong lastByte = size - 1;
+        if (lastByte >= _spanSize) return Refuse(Status.InvalidSize);
+        ulong alignMask = align - 1;
+        if (alignMask >= _spanSize || (align & alignMask) != 0) return Refuse(Status.InvalidAlignment);
+        int pages = (int)(lastByte >> _pageShift) + 1;
         int alignPages = align > _pageSize ? (int)(align >> _pageShift) : 1;
         Status s = AllocValid(pages, alignPages, tag, out int page);
         if (s == Status.Ok) address = AddressOf(page);
@@ -302,7 +307,7 @@ public sealed partial class Allocator : IDrainable
     {
         if (!_started) return Status.NotStarted;
         ulong offset = address - _spanStart; // wraps to a huge value below the span
-        if (offset >= _spanSize || (offset & (_pageSize - 1)) != 0)
+        if (offset >= _spanSize || (offset & _pageMask) != 0)
         {
             Interlocked.Increment(ref _failNotAnArea);
             return Status.NotAnArea;

@@ -20,7 +20,7 @@ internal sealed class Transits
     /// <summary>Transits begun in this generation; written under the zone lock.</summary>
     public int Begun;
 
-    /// <summary>Transits of this generation that ended; Interlocked only.</summary>
+    /// <summary>Transits of this generation that ended: each ends with <c>Interlocked.Increment(ref Ended)</c>, outside every lock (written out where it happens: the interpreter inlines no call).</summary>
     public int Ended;
 
     /// <summary>True while a transit of this generation has not ended (read without the lock: Ended first, so Begun can only be ahead; both wrap, equality does not care).</summary>
@@ -29,7 +29,4 @@ internal sealed class Transits
         int ended = Interlocked.CompareExchange(ref Ended, 0, 0);
         return Interlocked.CompareExchange(ref Begun, 0, 0) != ended;
     }
-
-    /// <summary>Ends one transit of this generation (outside every lock).</summary>
-    public void End() => Interlocked.Increment(ref Ended);
 }

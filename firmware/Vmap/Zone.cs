@@ -130,7 +130,7 @@ internal sealed class Zone
     /// <summary>True when a transit of this zone has begun and not ended (read without the lock).</summary>
     public bool InTransit() => _transits.Open() || _earlierTransits.Open();
 
-    /// <summary>Begins a transit in the current generation and returns it, for <see cref="Vmap.Transits.End"/>. Caller holds the zone lock.</summary>
+    /// <summary>Begins a transit in the current generation and returns it, to end in (<see cref="Vmap.Transits.Ended"/>). Caller holds the zone lock.</summary>
     public Transits BeginTransitLocked()
     {
         Transits t = _transits;
@@ -232,7 +232,7 @@ internal sealed class Zone
             Work++;
             Cs.Record(_clock.Ticks - t0, 1);
         }
-        transit.End();
+        Interlocked.Increment(ref transit.Ended);
     }
 
     // ---- the lazy list --------------------------------------------------------------------
@@ -241,7 +241,7 @@ internal sealed class Zone
     public void QueueLazy(int area, Transits transit)
     {
         Atomic.Push(ref LazyHead, _pool.Next, area);
-        transit.End();
+        Interlocked.Increment(ref transit.Ended);
     }
 
     /// <summary>Puts an area of a failed purge back on the lazy list (its pages never left the count).</summary>

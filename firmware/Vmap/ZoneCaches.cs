@@ -362,7 +362,7 @@ internal sealed class ZoneCaches
                 _carver.MergeList(list);
                 any = true;
             }
-            transit.End();
+            Interlocked.Increment(ref transit.Ended);
         }
         return any;
     }

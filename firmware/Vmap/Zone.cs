@@ -40,6 +40,7 @@ internal sealed class Zone
         CacheHead = new int[classLimit + 1];
         CacheCount = new int[classLimit + 1];
         CacheLow = new int[classLimit + 1];
+        _transits = _generationA;
     }
 
     /// <summary>The core this zone belongs to (0 with zones off).</summary>
@@ -123,12 +124,15 @@ internal sealed class Zone
     /// <summary>The top of the lock-free stack of freed, unmapped areas (through Next); Interlocked only.</summary>
     public int LazyHead;
 
-    /// <summary>The generation of transits one beginning now joins (see <see cref="Vmap.Transits"/>); zone lock.</summary>
-    private Transits _transits = new Transits();
-    private Transits _earlierTransits = new Transits();
+    // The two generations of transits (see Vmap.Transits), fixed, and the one a transit
+    // beginning now joins (zone lock). Checks read both fixed ones, so a switch racing with a
+    // check cannot hide either.
+    private readonly Transits _generationA = new Transits();
+    private readonly Transits _generationB = new Transits();
+    private Transits _transits;
 
     /// <summary>True when a transit of this zone has begun and not ended (read without the lock).</summary>
-    public bool InTransit() => _transits.Open() || _earlierTransits.Open();
+    public bool InTransit() => _generationA.Open() || _generationB.Open();
 
     /// <summary>Begins a transit in the current generation and returns it, to end in (<see cref="Vmap.Transits.Ended"/>). Caller holds the zone lock.</summary>
     public Transits BeginTransitLocked()
@@ -150,8 +154,7 @@ internal sealed class Zone
         {
             long t0 = _clock.Ticks;
             Transits earlier = _transits;
-            _transits = _earlierTransits;
-            _earlierTransits = earlier;
+            _transits = earlier == _generationA ? _generationB : _generationA;
             Cs.Record(_clock.Ticks - t0, 1);
             return earlier;
         }

@@ -186,6 +186,88 @@ public sealed class SpuriousFailureTests(ITestOutputHelper output)
         Assert.Null(a.Validate());
     }
 
+    /// <summary>An MMU whose unmaps of chosen pages block until each is released.</summary>
+    private sealed class HeldUnmapsMmu(IMmu inner) : IMmu
+    {
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<int, ManualResetEventSlim> Holds = new();
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> Reached = new();
+
+        public bool Map(int page, int count) => inner.Map(page, count);
+
+        public bool Unmap(int page, int count)
+        {
+            if (Holds.TryGetValue(page, out ManualResetEventSlim? hold))
+            {
+                Reached[page] = true;
+                hold.Wait();
+            }
+            return inner.Unmap(page, count);
+        }
+
+        public bool FlushTlb(int page, int count) => inner.FlushTlb(page, count);
+    }
+
+    /// <summary>
+    /// A purge waits for the transits that began before it and not for later ones: while it
+    /// waits for one free held in its unmap, a second free begins and is held too; releasing
+    /// the first lets the purge finish at once, with the second still held (a steady stream of
+    /// frees cannot keep a purge for space waiting).
+    /// </summary>
+    [Fact]
+    public void A_purge_waits_for_the_frees_in_transit_before_it_and_not_for_later_ones()
+    {
+        VmapConfig c = Rig.Small(spanPages: 64, maxAreas: 256, lazyMaxPages: 1000);
+        var sim = SimBoard.For(c);
+        var mmu = new HeldUnmapsMmu(sim.Mmu);
+        var a = new Allocator(new Board(sim.Clock, sim.Cores, mmu, sim.Drain));
+        Assert.True(a.Start(c) == Status.Ok, a.ConfigProblem);
+        var pages = new int[3];
+        for (int i = 0; i < 3; i++) Assert.Equal(Status.Ok, a.AllocPages(16, 1, 0, out pages[i]));
+        var first = mmu.Holds[pages[0]] = new ManualResetEventSlim(false);
+        var second = mmu.Holds[pages[1]] = new ManualResetEventSlim(false);
+        var threads = new List<Thread>();
+        Thread Run(Action body)
+        {
+            var t = new Thread(() => body()) { IsBackground = true };
+            threads.Add(t);
+            t.Start();
+            return t;
+        }
+        int Sections()
+        {
+            var st = new Stats();
+            a.GetStats(st);
+            return st.TreeLock.Count;
+        }
+
+        Run(() => Assert.Equal(Status.Ok, a.FreePages(pages[0])));
+        Assert.True(SpinWait.SpinUntil(() => mmu.Reached.ContainsKey(pages[0]), TimeSpan.FromSeconds(30)), "the first free never reached its unmap");
+        // The purge's switch of generations is one section of this lock (zones off); a stats
+        // snapshot is one too, so count what the snapshots add and wait for the one more.
+        int s1 = Sections();
+        int s2 = Sections();
+        int perSnapshot = s2 - s1;
+        var watch = new Stopwatch();
+        Thread purge = Run(() => { Assert.Equal(Status.Ok, a.Purge()); watch.Stop(); });
+        int polls = 0;
+        Assert.True(SpinWait.SpinUntil(() => Sections() > s2 + perSnapshot * ++polls, TimeSpan.FromSeconds(30)), "the purge never switched generations");
+
+        Run(() => Assert.Equal(Status.Ok, a.FreePages(pages[1])));
+        Assert.True(SpinWait.SpinUntil(() => mmu.Reached.ContainsKey(pages[1]), TimeSpan.FromSeconds(30)), "the second free never reached its unmap");
+        watch.Start();
+        first.Set();
+        Assert.True(purge.Join(TimeSpan.FromSeconds(30)), "the purge hung");
+        output.WriteLine($"the purge ended {watch.ElapsedMilliseconds} ms after the first free was released");
+        // Waiting for the second free as well would take the purge's whole wait, about a second.
+        Assert.True(watch.ElapsedMilliseconds < 500, $"the purge ended {watch.ElapsedMilliseconds} ms after the first free: it waited for the later one");
+        Assert.Equal(16, a.LazyPages); // the second free's pages: still in transit
+        second.Set();
+        foreach (Thread t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(30)), "a thread hung");
+        Assert.Equal(Status.Ok, a.Purge());
+        Assert.Equal(0, a.LazyPages);
+        Assert.Null(a.Validate());
+    }
+
     /// <summary>Seed 002: <c>addr + size &lt; addr</c> is the overflow test; a span that ends exactly at 2^64 does not overflow.</summary>
     [Fact]
     public void A_span_that_ends_exactly_at_the_top_of_the_address_space_is_accepted()

@@ -120,8 +120,9 @@ internal sealed class LazyPurge
         if (_zonePurges && wanted == null)
         {
             // The share is the zone's own threshold: waiting for the total as well would read
-            // every other core's counter on each free.
-            PurgeZone(z);
+            // every other core's counter on each free. Read again: the zone's own purge may
+            // have taken the backlog while this free was unmapping.
+            if (z.LazyPages > _lazyShare) PurgeZone(z);
             return;
         }
         if (LazyPages <= _lazyMaxPages) return;
@@ -160,7 +161,7 @@ internal sealed class LazyPurge
         _locks.Purge.Enter();
         try
         {
-            Locks.WaitForTransits(_zones);
+            _locks.WaitForTransits(_zones);
             PurgeAllZones();
         }
         finally

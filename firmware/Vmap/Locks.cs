@@ -46,6 +46,7 @@ internal sealed class Locks
     {
         ZoneLocks = new object[zones];
         ZonePurges = new PurgeGate[zones];
+        _earlierTransits = new Transits[zones];
         for (int i = 0; i < zones; i++)
         {
             ZoneLocks[i] = zonesOn ? new object() : Tree;
@@ -66,19 +67,22 @@ internal sealed class Locks
     }
 
     /// <summary>
-    /// Waits until every transit (<see cref="Transits"/>) of every zone that began before the
-    /// call has ended: that space is a few instructions and one HAL unmap from landing, where
-    /// the purge sees it. Later transits do not count, so a steady stream of frees cannot keep
-    /// it waiting. Yields first, then sleeps a millisecond at a time, and gives up after about
-    /// a second per zone (a HAL call that never returns); the allocation's retry loop still
-    /// sees that space as on its way. Caller holds <see cref="Purge"/>.
+    /// Waits until the transits (<see cref="Transits"/>) that began before the call have ended:
+    /// that space is a few instructions and one HAL unmap from landing, where the purge sees it.
+    /// Switches every zone's generation first, then waits for the ones it left, so transits
+    /// that begin later do not count and a steady stream of frees cannot keep it waiting. Yields
+    /// first, then sleeps a millisecond at a time, and gives up after 1,000 sleeps per zone (a
+    /// HAL call that never returns; on a board about a second); the allocation's retry loop
+    /// still sees that space as on its way, and a later wait covers what this one gave up on.
+    /// Caller holds <see cref="Purge"/>.
     /// </summary>
-    public static void WaitForTransits(Zone[] zones)
+    public void WaitForTransits(Zone[] zones)
     {
+        Transits[] earlier = _earlierTransits;
+        for (int i = 0; i < zones.Length; i++) earlier[i] = zones[i].NextTransitGeneration();
         for (int i = 0; i < zones.Length; i++)
         {
-            Transits earlier = zones[i].NextTransitGeneration();
-            for (int wait = 0; wait < MaxTransitWaits && earlier.Open(); wait++) Thread.Sleep(wait < TransitYields ? 0 : 1);
+            for (int wait = 0; wait < MaxTransitWaits && earlier[i].Open(); wait++) Thread.Sleep(wait < TransitYields ? 0 : 1);
         }
     }
 
@@ -86,6 +90,9 @@ internal sealed class Locks
     // sleeps a millisecond at a time, up to MaxTransitWaits waits in all.
     private const int TransitYields = 100;
     private const int MaxTransitWaits = TransitYields + 1000;
+
+    // The generations WaitForTransits waits for, one per zone; only the purge gate's holder uses it.
+    private readonly Transits[] _earlierTransits;
 
     /// <summary>
     /// Asks the cores in <paramref name="cores"/> to drain and waits for all of them, at most

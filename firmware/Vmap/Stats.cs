@@ -51,7 +51,7 @@ public sealed class Stats
     public int FreeBlocks;
     /// <summary>The largest block in the free tree, in pages.</summary>
     public int LargestFreeBlock;
-    /// <summary>Pages freed lazily and not yet purged.</summary>
+    /// <summary>Pages freed lazily and not yet purged (a free counts from the moment it takes its area off the busy list, before its unmap).</summary>
     public int LazyPages;
     /// <summary>Areas held in zone caches.</summary>
     public int CachedAreas;

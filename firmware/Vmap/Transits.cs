@@ -9,10 +9,10 @@ namespace Vmap;
 /// <para>
 /// A transit joins the zone's current generation when it begins, inside a zone section, and
 /// ends in the generation it joined, outside every lock: one atomic per transit. A purge for
-/// space makes the zone's other generation current and waits until the one it left has ended
-/// every transit it began (<see cref="Locks.WaitForTransits"/>): the transits that began
-/// before the purge and no later ones, so a steady stream of frees cannot keep it waiting.
-/// (Linux's SRCU counts its readers in two halves the same way.)
+/// space makes every zone's other generation current and waits until the ones it left have
+/// ended every transit they began (<see cref="Locks.WaitForTransits"/>): the transits that
+/// began before the purge and not later ones, so a steady stream of frees cannot keep it
+/// waiting. (Linux's SRCU counts its readers in two halves the same way.)
 /// </para>
 /// </summary>
 internal sealed class Transits

@@ -40,7 +40,7 @@ internal sealed class Zone
         CacheHead = new int[classLimit + 1];
         CacheCount = new int[classLimit + 1];
         CacheLow = new int[classLimit + 1];
-        _transits = _generationA;
+        CurrentTransits = _generationA;
     }
 
     /// <summary>The core this zone belongs to (0 with zones off).</summary>
@@ -105,12 +105,14 @@ internal sealed class Zone
     /// holder of this zone's purge gate (a zone purge, or a global purge's pass over the zone),
     /// so it needs neither the zone lock nor an atomic. Never above FreedPages.
     /// </summary>
-    public int PurgedPages;
+    public volatile int PurgedPages;
 
     /// <summary>
     /// Mapped pages freed and not yet handed back: on the lazy list, in a running purge, or in
-    /// transit to the lazy list. Read without a lock: Purged first, so a racing purge or free
-    /// can only make it larger than it is (both counters wrap; the difference does not).
+    /// transit to the lazy list. Read without a lock: Purged first (a volatile read, so a weakly
+    /// ordered host cannot load Freed before it; the interpreter ignores the keyword and runs
+    /// one thread at a time), so a racing purge or free can only make it larger than it is
+    /// (both counters wrap; the difference does not).
     /// </summary>
     public int LazyPages
     {
@@ -125,36 +127,31 @@ internal sealed class Zone
     public int LazyHead;
 
     // The two generations of transits (see Vmap.Transits), fixed, and the one a transit
-    // beginning now joins (zone lock). Checks read both fixed ones, so a switch racing with a
-    // check cannot hide either.
+    // beginning now joins: `Transits t = CurrentTransits; t.Begun++;` under the zone lock,
+    // written out where a transit begins (the interpreter inlines no call). Checks read both
+    // fixed ones, so a switch racing with a check cannot hide either.
     private readonly Transits _generationA = new Transits();
     private readonly Transits _generationB = new Transits();
-    private Transits _transits;
+
+    /// <summary>The generation a transit beginning now joins; zone lock.</summary>
+    public Transits CurrentTransits;
 
     /// <summary>True when a transit of this zone has begun and not ended (read without the lock).</summary>
     public bool InTransit() => _generationA.Open() || _generationB.Open();
-
-    /// <summary>Begins a transit in the current generation and returns it, to end in (<see cref="Vmap.Transits.Ended"/>). Caller holds the zone lock.</summary>
-    public Transits BeginTransitLocked()
-    {
-        Transits t = _transits;
-        t.Begun++;
-        return t;
-    }
 
     /// <summary>
     /// Makes the other generation of transits current (a zone section) and returns the one it
     /// left, whose transits all began before the call (see <see cref="Locks.WaitForTransits"/>).
     /// Called by the holder of the global purge gate only, so the generation made current is
-    /// one the previous caller waited for.
+    /// one the previous caller waited for: closed, unless that wait gave up.
     /// </summary>
     public Transits NextTransitGeneration()
     {
         lock (Lock)
         {
             long t0 = _clock.Ticks;
-            Transits earlier = _transits;
-            _transits = earlier == _generationA ? _generationB : _generationA;
+            Transits earlier = CurrentTransits;
+            CurrentTransits = earlier == _generationA ? _generationB : _generationA;
             Cs.Record(_clock.Ticks - t0, 1);
             return earlier;
         }
@@ -202,7 +199,8 @@ internal sealed class Zone
             int[] pc = pool.ParentColor;
             if (_tags[page >> FreeSpace.TagShift][page & FreeSpace.TagMask] == area && (pc[area] & AreaPool.BusyState) != 0 && pool.Start[area] == page && pool.Owner[area] == Index)
             {
-                transit = BeginTransitLocked();
+                transit = CurrentTransits;
+                transit.Begun++;
                 Busy.Remove(area);
                 pc[area] &= ~AreaPool.StateMask;
                 int mapped = pool.Size[area] - _guard;

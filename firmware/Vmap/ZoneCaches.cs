@@ -332,7 +332,8 @@ internal sealed class ZoneCaches
             lock (z.Lock)
             {
                 long t0 = _clock.Ticks;
-                transit = z.BeginTransitLocked();
+                transit = z.CurrentTransits;
+                transit.Begun++;
                 if (cls == 1 && !all) z.CapRefusals = 0;
                 int taken = 0;
                 int steps = 0; // classes passed and areas taken: a section does at most DrainChunk of them

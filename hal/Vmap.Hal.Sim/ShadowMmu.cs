@@ -135,7 +135,7 @@ public sealed class ShadowMmu : IMmu
             {
                 // A whole word: its 64 pages are this range's alone, mapped (checked by the
                 // swap, which changes nothing otherwise) and so not stale. A store sets their
-                // stale bits: a racing flush's atomic and-not leaves either state, both right.
+                // stale bits: a racing flush's and-not (or store of 0) leaves either state, both right.
                 ulong was = Interlocked.CompareExchange(ref _mapped[x], 0UL, ulong.MaxValue);
                 if (was != ulong.MaxValue)
                 {

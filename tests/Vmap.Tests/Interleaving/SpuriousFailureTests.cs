@@ -115,29 +115,6 @@ public sealed class SpuriousFailureTests(ITestOutputHelper output)
         Assert.Null(a.Validate());
     }
 
-    /// <summary>An MMU whose next unmap, once armed, blocks until released.</summary>
-    private sealed class HeldUnmapMmu(IMmu inner) : IMmu
-    {
-        public volatile bool Armed;
-        public readonly ManualResetEventSlim UnmapStarted = new(false);
-        public readonly ManualResetEventSlim Release = new(false);
-
-        public bool Map(int page, int count) => inner.Map(page, count);
-
-        public bool Unmap(int page, int count)
-        {
-            if (Armed)
-            {
-                Armed = false;
-                UnmapStarted.Set();
-                Release.Wait();
-            }
-            return inner.Unmap(page, count);
-        }
-
-        public bool FlushTlb(int page, int count) => inner.FlushTlb(page, count);
-    }
-
     /// <summary>
     /// A free counts its pages as lazy from the section that unlinks the area, before its unmap:
     /// while the unmap runs the space is in transit, and an allocation that needs exactly that
@@ -151,21 +128,21 @@ public sealed class SpuriousFailureTests(ITestOutputHelper output)
         VmapConfig c = Rig.Small(spanPages: 64, maxAreas: 256, lazyMaxPages: 1000, cores: zones ? 2 : 1, zones: zones);
         if (zones) c.SizeClassLimit = 1;
         var sim = SimBoard.For(c);
-        var mmu = new HeldUnmapMmu(sim.Mmu);
+        var mmu = new HeldUnmapsMmu(sim.Mmu);
         var a = new Allocator(new Board(sim.Clock, sim.Cores, mmu, sim.Drain));
         Assert.True(a.Start(c) == Status.Ok, a.ConfigProblem);
         sim.Cores.Bind(0);
         var pages = new int[4];
         for (int i = 0; i < 4; i++) Assert.Equal(Status.Ok, a.AllocPages(16, 1, 0, out pages[i]));
 
-        mmu.Armed = true;
+        var hold = mmu.Holds[pages[2]] = new ManualResetEventSlim(false);
         var freer = new Thread(() =>
         {
             sim.Cores.Bind(0);
             Assert.Equal(Status.Ok, a.FreePages(pages[2]));
         }) { IsBackground = true };
         freer.Start();
-        Assert.True(mmu.UnmapStarted.Wait(TimeSpan.FromSeconds(30)), "the free never reached its unmap");
+        Assert.True(SpinWait.SpinUntil(() => mmu.Reached.ContainsKey(pages[2]), TimeSpan.FromSeconds(30)), "the free never reached its unmap");
         Assert.Equal(16, a.LazyPages); // off the busy list, not yet on the lazy list: counted
 
         Status s = Status.NotStarted;
@@ -177,7 +154,7 @@ public sealed class SpuriousFailureTests(ITestOutputHelper output)
         }) { IsBackground = true };
         allocator.Start();
         Thread.Sleep(200); // the allocation finds no space and waits for the transit (a slow unmap)
-        mmu.Release.Set();
+        hold.Set();
         Assert.True(allocator.Join(TimeSpan.FromSeconds(30)) && freer.Join(TimeSpan.FromSeconds(30)), "a thread hung");
         output.WriteLine($"zones {zones}: {s}, page {got}");
         Assert.Equal(Status.Ok, s);

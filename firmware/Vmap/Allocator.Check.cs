@@ -109,7 +109,7 @@ public sealed partial class Allocator
     {
         s.Allocs += z.Allocs;
         s.Frees += z.Frees;
-        s.LiveAreas += z.LiveAreas;
+        s.LiveAreas += z.Allocs - z.Frees;
         s.LivePages += z.LivePages;
         s.CachedAreas += z.CachedAreas;
         s.CachedPages += z.CachedPages;
@@ -258,7 +258,7 @@ public sealed partial class Allocator
                 livePages += _pool.Size[a] - _guard;
                 if (_pool.Owner[a] != i) return "busy area " + a + " of zone " + i + " names zone " + _pool.Owner[a];
             }
-            if (z.Busy.Count != z.LiveAreas) return "zone " + i + " live areas: counter " + z.LiveAreas + ", busy list " + z.Busy.Count;
+            if (z.Busy.Count != z.Allocs - z.Frees) return "zone " + i + " live areas: allocations less frees " + (z.Allocs - z.Frees) + ", busy list " + z.Busy.Count;
             if (livePages != z.LivePages) return "zone " + i + " live pages: counter " + z.LivePages + ", busy list " + livePages;
 
             int lazyPages = 0;

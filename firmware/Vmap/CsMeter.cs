@@ -137,16 +137,20 @@ public sealed class CsMeter
             MaxUnitsTicks = ticks;
         }
         TotalUnits += units;
-        // The unit bucket: the bit length of the count, capped at the last bucket, found by
-        // halving in five fixed steps instead of a loop per bit (a section on a board does
-        // around a hundred units).
-        int u = units;
-        int ub = 0;
-        if (u >= 1 << 16)
+        // The unit bucket: the bit length of the count, capped at the last bucket. Most
+        // sections do fewer than SmallUnits units: one table load; the rest halve in fixed steps.
+        if (units < SmallUnits)
         {
-            ub = 16;
-            u >>= 16;
+            UnitHistogram[s_smallUnitBuckets[units]]++;
+            return;
         }
+        if (units >= 1 << (UnitBuckets - 2))
+        {
+            UnitHistogram[UnitBuckets - 1]++;
+            return;
+        }
+        int u = units >> 6; // 1 to 4095: SmallUnits is 2^6
+        int ub = 6;
         if (u >= 1 << 8)
         {
             ub += 8;
@@ -167,8 +171,18 @@ public sealed class CsMeter
             ub += 1;
             u >>= 1;
         }
-        ub += u; // u is 0 or 1 now
-        UnitHistogram[ub < UnitBuckets - 1 ? ub : UnitBuckets - 1]++;
+        UnitHistogram[ub + u]++; // u is 1 now
+    }
+
+    // Unit counts below this find their bucket in a table: the bit length of 0 to 63.
+    private const int SmallUnits = 64;
+    private static readonly byte[] s_smallUnitBuckets = SmallUnitBuckets();
+
+    private static byte[] SmallUnitBuckets()
+    {
+        byte[] table = new byte[SmallUnits];
+        for (int u = 1; u < SmallUnits; u++) table[u] = (byte)(table[u >> 1] + 1);
+        return table;
     }
 
     /// <summary>Copies the counts into <paramref name="into"/> (same lock held, or a quiescent allocator).</summary>

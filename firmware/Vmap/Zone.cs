@@ -68,9 +68,9 @@ internal sealed class Zone
     public readonly int[] CacheCap;
 
     /// <summary>
-    /// Work units done under the zone lock, only growing (see <see cref="CsMeter"/>): one per
-    /// busy-list insert or removal and one per cache push or pop: each a handful of array
-    /// stores and counter updates.
+    /// Work units done under the zone lock, only growing (see <see cref="CsMeter"/>), where a
+    /// section reads them as a difference (a carve's refill: one per busy-list entry and one per
+    /// cache push); the other zone sections count their few units directly.
     /// </summary>
     public int Work;
 
@@ -79,7 +79,6 @@ internal sealed class Zone
     public int CachedPages;   // reserved pages, guard pages included
     public int Allocs;
     public int Frees;
-    public int LiveAreas;
     public int LivePages;     // guard pages excluded
     public int Hits;
     public int Refills;
@@ -174,7 +173,6 @@ internal sealed class Zone
         Busy.Add(area);
         _tags[start >> FreeSpace.TagShift][start & FreeSpace.TagMask] = area;
         Allocs++;
-        LiveAreas++;
         LivePages += reserve - _guard;
         Work++;
     }
@@ -205,10 +203,8 @@ internal sealed class Zone
                 pc[area] &= ~AreaPool.StateMask;
                 int mapped = pool.Size[area] - _guard;
                 Frees++;
-                LiveAreas--;
                 LivePages -= mapped;
                 FreedPages += mapped;
-                Work++;
                 taken = true;
             }
             lazyPages = FreedPages - PurgedPages;
@@ -227,10 +223,8 @@ internal sealed class Zone
             Busy.Add(area);
             int mapped = _pool.Size[area] - _guard;
             Frees--;
-            LiveAreas++;
-            LivePages += mapped;
+                LivePages += mapped;
             FreedPages -= mapped;
-            Work++;
             Cs.Record(_clock.Ticks - t0, 1);
         }
         Interlocked.Increment(ref transit.Ended);

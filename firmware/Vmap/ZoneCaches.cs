@@ -131,7 +131,6 @@ internal sealed class ZoneCaches
         if (left < z.CacheLow[cls]) z.CacheLow[cls] = left;
         if (--z.CachedAreas == 0) _mask.Clear(z.Index);
         z.CachedPages -= _pool.Size[area];
-        z.Work++;
         return area;
     }
 

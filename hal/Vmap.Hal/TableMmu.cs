@@ -10,8 +10,8 @@ namespace Vmap.Hal;
 /// Failures: the table itself cannot fail, so every call returns true. A native module behind
 /// these calls returns false for a genuine hardware failure, after undoing what it began (see
 /// <see cref="IMmu"/>): the allocator turns that into a status. A broken contract still throws
-/// (an <see cref="System.InvalidOperationException"/> naming the page), before the table
-/// changes: it is a bug in the allocator, never an expected outcome, and stopping loudly on the
+/// (an <see cref="System.InvalidOperationException"/> naming the page), leaving the table as
+/// it was: it is a bug in the allocator, never an expected outcome, and stopping loudly on the
 /// board beats going on with a translation the allocator believes is gone.
 /// </para>
 /// Callers serialise through the allocator (map/unmap of disjoint ranges, one purge at a time);
@@ -40,34 +40,57 @@ public sealed class TableMmu : IMmu
     /// <inheritdoc />
     public bool Map(int page, int count)
     {
-        for (int p = page; p < page + count; p++)
+        // One pass that checks and writes each entry (the interpreter pays per instruction, per
+        // page); a refused page undoes the entries written before it, so a refusal changes nothing.
+        byte[] state = _state;
+        int end = page + count;
+        for (int p = page; p < end; p++)
         {
-            if (_state[p] != Unmapped) Fail("map", p, _state[p] == Mapped ? "still mapped" : "stale translation not flushed");
+            if (state[p] != Unmapped)
+            {
+                byte was = state[p];
+                Restore(page, p, Unmapped);
+                Fail("map", p, was == Mapped ? "still mapped" : "stale translation not flushed");
+            }
+            state[p] = Mapped;
         }
-        for (int p = page; p < page + count; p++) _state[p] = Mapped;
         return true;
     }
 
     /// <inheritdoc />
     public bool Unmap(int page, int count)
     {
-        for (int p = page; p < page + count; p++)
+        byte[] state = _state;
+        int end = page + count;
+        for (int p = page; p < end; p++)
         {
-            if (_state[p] != Mapped) Fail("unmap", p, "not mapped");
+            if (state[p] != Mapped)
+            {
+                Restore(page, p, Mapped);
+                Fail("unmap", p, "not mapped");
+            }
+            state[p] = Stale;
         }
-        for (int p = page; p < page + count; p++) _state[p] = Stale;
         return true;
     }
 
     /// <inheritdoc />
     public bool FlushTlb(int page, int count)
     {
-        for (int p = page; p < page + count; p++)
+        byte[] state = _state;
+        int end = page + count;
+        for (int p = page; p < end; p++)
         {
-            if (_state[p] == Stale) _state[p] = Unmapped;
+            if (state[p] == Stale) state[p] = Unmapped;
         }
         Flushes++;
         return true;
+    }
+
+    /// <summary>Puts the entries of pages [<paramref name="from"/>, <paramref name="to"/>) back to <paramref name="entry"/> (what a refused call found there).</summary>
+    private void Restore(int from, int to, byte entry)
+    {
+        for (int p = from; p < to; p++) _state[p] = entry;
     }
 
     private void Fail(string op, int page, string why)

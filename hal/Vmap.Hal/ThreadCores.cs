@@ -13,12 +13,14 @@ public sealed class ThreadCores : ICores
     /// <summary>Creates <paramref name="count"/> logical cores (1 to 32).</summary>
     public ThreadCores(int count)
     {
-        Count = count < 1 ? 1 : (count > 32 ? 32 : count);
+        _count = count < 1 ? 1 : (count > 32 ? 32 : count);
     }
 
-    /// <inheritdoc />
-    public int Count { get; }
+    private readonly int _count; // read by Current through the field: a property is a call on the interpreter
 
     /// <inheritdoc />
-    public int Current => Thread.CurrentThread.ManagedThreadId % Count;
+    public int Count => _count;
+
+    /// <inheritdoc />
+    public int Current => Thread.CurrentThread.ManagedThreadId % _count;
 }

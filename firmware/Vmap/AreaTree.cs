@@ -57,19 +57,23 @@ internal sealed class AreaTree
     /// <summary>Bits 1..28 of ParentColor: the parent handle.</summary>
     public const int ParentBits = 0x1FFFFFFE;
 
+    /// <summary>Bit 0 of ParentColor: set for a black node (nil's is set), clear for a red one.</summary>
+    private const int Black = 1;
+
+    // The walks below that run once per tree level or per fix-up step (the upward updates, the
+    // rotations, both fix-ups) read and write ParentColor directly instead of through the
+    // helpers here: the interpreter inlines no call, and a call costs it more than the bit
+    // operation it wraps.
+
     public int ParentOf(int n) => (_pc[n] & ParentBits) >> 1;
 
-    public bool IsRed(int n) => (_pc[n] & 1) == 0;
+    public bool IsRed(int n) => (_pc[n] & Black) == 0;
 
-    private bool IsBlack(int n) => (_pc[n] & 1) != 0;
+    private bool IsBlack(int n) => (_pc[n] & Black) != 0;
 
     private void SetParent(int n, int parent) => _pc[n] = (parent << 1) | (_pc[n] & ~ParentBits);
 
-    private void SetRed(int n) => _pc[n] &= ~1;
-
-    private void SetBlack(int n) => _pc[n] |= 1;
-
-    private void CopyColor(int to, int from) => _pc[to] = (_pc[to] & ~1) | (_pc[from] & 1);
+    private void CopyColor(int to, int from) => _pc[to] = (_pc[to] & ~Black) | (_pc[from] & Black);
 
     /// <summary>Largest free block in the subtree of <paramref name="n"/>.</summary>
     public int SubtreeMax(int n) => _aux[n];
@@ -85,30 +89,28 @@ internal sealed class AreaTree
     }
 
     /// <summary>Recomputes the augmented value from <paramref name="n"/> up to the root.</summary>
-    private void PropagateToRoot(int n)
-    {
-        int w = 0;
-        while (n != Nil)
-        {
-            _aux[n] = ComputeMax(n);
-            n = (_pc[n] & ParentBits) >> 1;
-            w++;
-        }
-        Work += w;
-    }
+    private void PropagateToRoot(int n) => UpdateUpward(n, false);
 
     /// <summary>
     /// After <c>Size[n]</c> changed in place (the key order is unchanged): recomputes upwards,
     /// stopping where an ancestor's value does not change, since nothing above it can.
     /// </summary>
-    public void SizeChanged(int n)
+    public void SizeChanged(int n) => UpdateUpward(n, true);
+
+    /// <summary>Recomputes SubtreeMax from <paramref name="n"/> upwards (<see cref="ComputeMax"/> written out: this runs once per level), to the root or, with <paramref name="untilUnchanged"/>, to the first ancestor whose value stays.</summary>
+    private void UpdateUpward(int n, bool untilUnchanged)
     {
-        int w = 1;
+        int[] aux = _aux;
+        int w = untilUnchanged ? 1 : 0;
         while (n != Nil)
         {
-            int m = ComputeMax(n);
-            if (_aux[n] == m) break;
-            _aux[n] = m;
+            int m = _size[n];
+            int l = aux[_left[n]];
+            int r = aux[_right[n]];
+            if (l > m) m = l;
+            if (r > m) m = r;
+            if (untilUnchanged && aux[n] == m) break;
+            aux[n] = m;
             n = (_pc[n] & ParentBits) >> 1;
             w++;
         }
@@ -126,13 +128,18 @@ internal sealed class AreaTree
     private void RotateLeft(int x)
     {
         Work++;
+        int[] pc = _pc;
         int y = _right[x];
         int b = _left[y];
         _right[x] = b;
-        if (b != Nil) SetParent(b, x);
-        ReplaceChild(ParentOf(x), x, y);
+        if (b != Nil) pc[b] = (x << 1) | (pc[b] & ~ParentBits);
+        int p = (pc[x] & ParentBits) >> 1; // y takes x's place under p
+        pc[y] = (p << 1) | (pc[y] & ~ParentBits);
+        if (p == Nil) Root = y;
+        else if (_left[p] == x) _left[p] = y;
+        else _right[p] = y;
         _left[y] = x;
-        SetParent(x, y);
+        pc[x] = (y << 1) | (pc[x] & ~ParentBits);
         _aux[y] = _aux[x];
         _aux[x] = ComputeMax(x);
     }
@@ -140,13 +147,18 @@ internal sealed class AreaTree
     private void RotateRight(int y)
     {
         Work++;
+        int[] pc = _pc;
         int x = _left[y];
         int b = _right[x];
         _left[y] = b;
-        if (b != Nil) SetParent(b, y);
-        ReplaceChild(ParentOf(y), y, x);
+        if (b != Nil) pc[b] = (y << 1) | (pc[b] & ~ParentBits);
+        int p = (pc[y] & ParentBits) >> 1; // x takes y's place under p
+        pc[x] = (p << 1) | (pc[x] & ~ParentBits);
+        if (p == Nil) Root = x;
+        else if (_left[p] == y) _left[p] = x;
+        else _right[p] = x;
         _right[x] = y;
-        SetParent(y, x);
+        pc[y] = (x << 1) | (pc[y] & ~ParentBits);
         _aux[x] = _aux[y];
         _aux[y] = ComputeMax(y);
     }
@@ -178,9 +190,6 @@ internal sealed class AreaTree
 
     // ---- insertion ------------------------------------------------------------------------------
 
-    /// <summary>Links <paramref name="n"/> (Start and Size set, key not present) into the tree.</summary>
-    public void Insert(int n) => Insert(n, out _, out _);
-
     /// <summary>
     /// Links <paramref name="n"/> into the tree and reports its in-order neighbours, found on
     /// the way down: the last node the walk left to its right is the predecessor, the last one
@@ -192,8 +201,8 @@ internal sealed class AreaTree
         int parent = Nil;
         int cur = Root;
         bool goLeft = false;
-        predecessor = Nil;
-        successor = Nil;
+        int before = Nil; // locals, not the out parameters: one store each per level, not an indirect one
+        int after = Nil;
         int w = 1;
         while (cur != Nil)
         {
@@ -202,15 +211,17 @@ internal sealed class AreaTree
             goLeft = key < _start[cur];
             if (goLeft)
             {
-                successor = cur;
+                after = cur;
                 cur = _left[cur];
             }
             else
             {
-                predecessor = cur;
+                before = cur;
                 cur = _right[cur];
             }
         }
+        predecessor = before;
+        successor = after;
         _left[n] = Nil;
         _right[n] = Nil;
         _pc[n] = (parent << 1) | (_pc[n] & AreaPool.StateMask); // red, state kept
@@ -242,61 +253,53 @@ internal sealed class AreaTree
     //                             n                    U
     private void InsertFixup(int n)
     {
+        int[] pc = _pc;
         while (true)
         {
             Work++;
-            int p = ParentOf(n);
+            int p = (pc[n] & ParentBits) >> 1;
             if (p == Nil)
             {
-                SetBlack(n);
+                pc[n] |= Black;
                 return;
             }
-            if (IsBlack(p)) return;
-            int g = ParentOf(p);
-            if (p == _left[g])
+            if ((pc[p] & Black) != 0) return;
+            int g = (pc[p] & ParentBits) >> 1;
+            bool parentIsLeft = p == _left[g];
+            int u = parentIsLeft ? _right[g] : _left[g];
+            if (u != Nil && (pc[u] & Black) == 0)
             {
-                int u = _right[g];
-                if (u != Nil && IsRed(u))
-                {
-                    SetBlack(p);
-                    SetBlack(u);
-                    SetRed(g);
-                    n = g;
-                    continue;
-                }
+                // Case 1: recolour and go on from the grandparent.
+                pc[p] |= Black;
+                pc[u] |= Black;
+                pc[g] &= ~Black;
+                n = g;
+                continue;
+            }
+            if (parentIsLeft)
+            {
                 if (n == _right[p])
                 {
+                    // Case 2: n rises above p and takes its role in case 3.
                     RotateLeft(p);
-                    n = p;
-                    p = ParentOf(n);
+                    p = n;
                 }
-                SetBlack(p);
-                SetRed(g);
+                pc[p] |= Black;
+                pc[g] &= ~Black;
                 RotateRight(g);
-                return;
             }
             else
             {
-                int u = _left[g];
-                if (u != Nil && IsRed(u))
-                {
-                    SetBlack(p);
-                    SetBlack(u);
-                    SetRed(g);
-                    n = g;
-                    continue;
-                }
                 if (n == _left[p])
                 {
                     RotateRight(p);
-                    n = p;
-                    p = ParentOf(n);
+                    p = n;
                 }
-                SetBlack(p);
-                SetRed(g);
+                pc[p] |= Black;
+                pc[g] &= ~Black;
                 RotateLeft(g);
-                return;
             }
+            return;
         }
     }
 
@@ -369,71 +372,72 @@ internal sealed class AreaTree
     //        l   r       X   l
     private void RemoveFixup(int x, int p)
     {
-        while (x != Root && (x == Nil || IsBlack(x)))
+        int[] pc = _pc;
+        while (x != Root && (pc[x] & Black) != 0) // nil is black
         {
             Work++;
             if (x == _left[p])
             {
                 int w = _right[p];
-                if (IsRed(w))
+                if ((pc[w] & Black) == 0)
                 {
-                    SetBlack(w);
-                    SetRed(p);
+                    pc[w] |= Black;
+                    pc[p] &= ~Black;
                     RotateLeft(p);
                     w = _right[p];
                 }
-                if (IsBlack(_left[w]) && IsBlack(_right[w]))
+                if ((pc[_left[w]] & Black) != 0 && (pc[_right[w]] & Black) != 0)
                 {
-                    SetRed(w);
+                    pc[w] &= ~Black;
                     x = p;
-                    p = ParentOf(x);
+                    p = (pc[x] & ParentBits) >> 1;
                     continue;
                 }
-                if (IsBlack(_right[w]))
+                if ((pc[_right[w]] & Black) != 0)
                 {
-                    SetBlack(_left[w]);
-                    SetRed(w);
+                    pc[_left[w]] |= Black;
+                    pc[w] &= ~Black;
                     RotateRight(w);
                     w = _right[p];
                 }
-                CopyColor(w, p);
-                SetBlack(p);
-                SetBlack(_right[w]);
+                pc[w] = (pc[w] & ~Black) | (pc[p] & Black);
+                pc[p] |= Black;
+                pc[_right[w]] |= Black;
                 RotateLeft(p);
                 x = Root;
             }
             else
             {
                 int w = _left[p];
-                if (IsRed(w))
+                if ((pc[w] & Black) == 0)
                 {
-                    SetBlack(w);
-                    SetRed(p);
+                    pc[w] |= Black;
+                    pc[p] &= ~Black;
                     RotateRight(p);
                     w = _left[p];
                 }
-                if (IsBlack(_left[w]) && IsBlack(_right[w]))
+                if ((pc[_left[w]] & Black) != 0 && (pc[_right[w]] & Black) != 0)
                 {
-                    SetRed(w);
+                    pc[w] &= ~Black;
                     x = p;
-                    p = ParentOf(x);
+                    p = (pc[x] & ParentBits) >> 1;
                     continue;
                 }
-                if (IsBlack(_left[w]))
+                if ((pc[_left[w]] & Black) != 0)
                 {
-                    SetBlack(_right[w]);
-                    SetRed(w);
+                    pc[_right[w]] |= Black;
+                    pc[w] &= ~Black;
                     RotateLeft(w);
                     w = _left[p];
                 }
-                CopyColor(w, p);
-                SetBlack(p);
-                SetBlack(_left[w]);
+                pc[w] = (pc[w] & ~Black) | (pc[p] & Black);
+                pc[p] |= Black;
+                pc[_left[w]] |= Black;
                 RotateRight(p);
                 x = Root;
             }
         }
-        if (x != Nil) SetBlack(x);
+        if (x != Nil) pc[x] |= Black;
     }
 
     // ---- checks ----------------------------------------------------------------------------------

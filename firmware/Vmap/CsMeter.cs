@@ -141,7 +141,7 @@ public sealed class CsMeter
         // sections do fewer than SmallUnits units: one table load; the rest halve in fixed steps.
         if (units < SmallUnits)
         {
-            UnitHistogram[s_smallUnitBuckets[units]]++;
+            UnitHistogram[_smallUnitBuckets[units]]++;
             return;
         }
         if (units >= 1 << (UnitBuckets - 2))
@@ -174,9 +174,12 @@ public sealed class CsMeter
         UnitHistogram[ub + u]++; // u is 1 now
     }
 
-    // Unit counts below this find their bucket in a table: the bit length of 0 to 63.
+    // Unit counts below this find their bucket in a table: the bit length of 0 to 63, one table
+    // for all meters, reached through each (so it exists once the first meter does: no section
+    // ever builds it).
     private const int SmallUnits = 64;
     private static readonly byte[] s_smallUnitBuckets = SmallUnitBuckets();
+    private readonly byte[] _smallUnitBuckets = s_smallUnitBuckets;
 
     private static byte[] SmallUnitBuckets()
     {

@@ -255,7 +255,7 @@ internal sealed class FreeSpace
                 // |<--- block --->|
                 // |VVVVVVVVVVVVVVV|     the block leaves the tree and the list.
                 Unlink(block);
-                _pool.SetState(block, 0);
+                _parentColor[block] &= ~AreaPool.StateMask;
                 break;
 
             case FitType.LeftEdge:
@@ -284,7 +284,7 @@ internal sealed class FreeSpace
                 Tree.SizeChanged(block);
                 _start[spare] = end;
                 _size[spare] = blockEnd - end;
-                AddBlock(spare, block, _next[block]);
+                AddBlock(spare);
                 break;
         }
         FreePages -= pages;
@@ -306,8 +306,9 @@ internal sealed class FreeSpace
         int end = start + size;
         int prev = start > 0 ? Tags[(start - 1) >> TagShift][(start - 1) & TagMask] : Nil;
         int next = end < _spanPages ? Tags[end >> TagShift][end & TagMask] : Nil;
-        bool touchPrev = prev != Nil && _pool.IsFree(prev) && _start[prev] + _size[prev] == start;
-        bool touchNext = next != Nil && _pool.IsFree(next) && _start[next] == end;
+        // AreaPool.IsFree written out (twice per merge; the interpreter inlines no call).
+        bool touchPrev = prev != Nil && (_parentColor[prev] & AreaPool.FreeState) != 0 && _start[prev] + _size[prev] == start;
+        bool touchNext = next != Nil && (_parentColor[next] & AreaPool.FreeState) != 0 && _start[next] == end;
         FreePages += size;
         Tree.Work++; // the merge itself: the neighbour checks and tag writes below
 
@@ -355,26 +356,25 @@ internal sealed class FreeSpace
         FreePages += _size[block];
     }
 
-    /// <summary>Makes <paramref name="block"/> a free block: tree, list and tags; finds its list neighbours by the tree walk.</summary>
+    /// <summary>
+    /// Makes <paramref name="block"/> a free block: its state, the tree (whose walk down finds
+    /// its neighbours in address order), the list and the tags of its first and last pages.
+    /// One method, the steps written out: it runs once per block a purge adds, inside the
+    /// section, and the interpreter inlines no call.
+    /// </summary>
     private void AddBlock(int block)
     {
-        _pool.SetState(block, AreaPool.FreeState);
+        _parentColor[block] = (_parentColor[block] & ~AreaPool.StateMask) | AreaPool.FreeState;
         Tree.Insert(block, out int prev, out int next);
-        LinkBetween(prev, block, next);
-        TagBlock(block);
-    }
 
-    /// <summary>Makes <paramref name="block"/> a free block between known list neighbours.</summary>
-    private void AddBlock(int block, int prev, int next)
-    {
-        _pool.SetState(block, AreaPool.FreeState);
-        Tree.Insert(block);
-        LinkBetween(prev, block, next);
-        TagBlock(block);
-    }
+        // The address-ordered list: between prev and next.
+        _prev[block] = prev;
+        _next[block] = next;
+        if (prev != Nil) _next[prev] = block;
+        else _head = block;
+        if (next != Nil) _prev[next] = block;
 
-    private void TagBlock(int block)
-    {
+        // The boundary tags.
         int first = _start[block];
         int last = first + _size[block] - 1;
         Tags[first >> TagShift][first & TagMask] = block;
@@ -387,15 +387,6 @@ internal sealed class FreeSpace
 
     /// <summary>The lowest block by the list (cross-checked against the tree by Validate).</summary>
     public int ListHead => _head;
-
-    private void LinkBetween(int prev, int added, int next)
-    {
-        _prev[added] = prev;
-        _next[added] = next;
-        if (prev != Nil) _next[prev] = added;
-        else _head = added;
-        if (next != Nil) _prev[next] = added;
-    }
 
     private void Unlink(int block)
     {

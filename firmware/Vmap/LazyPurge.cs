@@ -241,15 +241,24 @@ internal sealed class LazyPurge
         int[] size = _pool.Size;
         int[] next = _pool.Next;
         int tail = head;
+        int areas = 0;
+        int pages = 0;
+        int low = c.LastLow;
+        int high = c.LastHigh;
         for (int a = head; a != Nil; a = next[a])
         {
-            int mapped = size[a] - _guard;
-            c.LastAreas++;
-            c.LastPages += mapped;
-            if (start[a] < c.LastLow) c.LastLow = start[a];
-            if (start[a] + mapped > c.LastHigh) c.LastHigh = start[a] + mapped;
+            int first = start[a];
+            int end = first + size[a] - _guard;
+            areas++;
+            pages += end - first;
+            if (first < low) low = first;
+            if (end > high) high = end;
             tail = a;
         }
+        c.LastAreas += areas;
+        c.LastPages += pages;
+        c.LastLow = low;
+        c.LastHigh = high;
         return tail;
     }
 

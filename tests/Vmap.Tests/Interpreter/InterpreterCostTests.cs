@@ -104,4 +104,29 @@ public sealed class InterpreterCostTests(ITestOutputHelper output)
             free.Runtime);
         Assert.True(free.Instructions <= 460, $"{free.Instructions} IL instructions");
     }
+
+    /// <summary>
+    /// The slow paths a board's longest sections are made of: a carve from the free tree (zones
+    /// off, as the single-core boards run) and a purge that merges eight areas with no free
+    /// neighbour (each a tree insert with its fix-up). Budgets on calls and IL instructions; at
+    /// commit b9e1552 the purge made 207 managed calls.
+    /// </summary>
+    [Fact]
+    public void A_carve_and_a_purge_stay_within_their_budgets()
+    {
+        var a = new Counted(zones: false);
+        a.Alloc(1); // the first section builds nothing, but warm up all the same
+        var areas = new List<ulong>();
+        IlCounter.Counts carve = IlCounter.Measure(() => areas.Add(a.Alloc(1)));
+        Show("carve alloc", carve);
+        for (int i = 0; i < 15; i++) areas.Add(a.Alloc(1));
+        for (int i = 0; i < areas.Count; i += 2) a.Free(areas[i]);
+        IlCounter.Counts purge = IlCounter.Measure(() => a.Purge());
+        Show("purge of 8 areas", purge);
+
+        Assert.True(carve.ManagedCalls <= 20 && carve.Instructions <= 820, $"carve: {carve.ManagedCalls} calls, {carve.Instructions} IL instructions");
+        Assert.True(purge.ManagedCalls <= 95 && purge.Instructions <= 6200, $"purge: {purge.ManagedCalls} calls, {purge.Instructions} IL instructions");
+        Assert.DoesNotContain("AreaPool.IsFree", purge.Managed);
+        Assert.DoesNotContain("AreaTree.ParentOf", purge.Managed);
+    }
 }

@@ -307,6 +307,48 @@ public static class Cli
             return 0;
         });
         bench.Subcommands.Add(drain);
+
+        var interp = new Command("interp", "What single operations cost the nanoFramework interpreter on a board's firmware (IL instructions, managed calls, interface dispatches, runtime calls), counted exactly: the same on any host");
+        var interpBoard = new Option<string>("--board") { Description = "Board profile (name or .board path)", DefaultValueFactory = _ => "esp32" };
+        var countDir = new Option<string?>("--count-dir") { Description = "Count the Vmap.Hal.dll and Vmap.dll in this directory instead of this build's (an older commit built in a worktree, to compare)" };
+        var detail = new Option<bool>("--detail") { Description = "Also list each operation's managed and runtime calls in order" };
+        interp.Options.Add(interpBoard);
+        interp.Options.Add(countDir);
+        interp.Options.Add(detail);
+        interp.Options.Add(json);
+        interp.SetAction(r =>
+        {
+            BoardProfile profile = LoadBoard(r.GetValue(interpBoard)!);
+            string? dir = r.GetValue(countDir);
+            if (dir != null && !(File.Exists(Path.Combine(dir, "Vmap.dll")) && File.Exists(Path.Combine(dir, "Vmap.Hal.dll"))))
+                throw new UsageException($"option --count-dir: {dir} holds no Vmap.dll and Vmap.Hal.dll");
+            List<InterpBench.Operation> ops = InterpBench.Run(profile, dir);
+            if (r.GetValue(json))
+            {
+                Measure.WriteJson(output, new Dictionary<string, object>
+                {
+                    ["scenario"] = "interp", ["board"] = profile.Name,
+                    ["operations"] = ops.Select(o => new Dictionary<string, object>
+                    {
+                        ["operation"] = o.Name, ["il_instructions"] = o.Counts.Instructions, ["managed_calls"] = o.Counts.ManagedCalls,
+                        ["interface_dispatches"] = o.Counts.InterfaceCalls, ["runtime_calls"] = o.Counts.RuntimeCalls,
+                        ["managed"] = o.Counts.Managed, ["runtime"] = o.Counts.Runtime,
+                    }).ToArray(),
+                });
+                return 0;
+            }
+            output.WriteLine($"interp: board {profile.Name}, the firmware on the device HAL, counted per operation:");
+            foreach (InterpBench.Operation o in ops)
+            {
+                IlCounter.Counts c = o.Counts;
+                output.WriteLine($"  {o.Name}: {c.Instructions:N0} IL instructions, {c.ManagedCalls} managed calls, {c.InterfaceCalls} interface dispatches, {c.RuntimeCalls} runtime calls");
+                if (!r.GetValue(detail)) continue;
+                output.WriteLine("    managed: " + string.Join(", ", c.Managed));
+                output.WriteLine("    runtime: " + string.Join(", ", c.Runtime));
+            }
+            return 0;
+        });
+        bench.Subcommands.Add(interp);
         return bench;
     }
 

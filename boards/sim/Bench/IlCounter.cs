@@ -4,7 +4,7 @@ using Mono.Cecil;
 using Mono.Cecil.Cil;
 using Mono.Cecil.Rocks;
 
-namespace Vmap.Tests.Interpreter;
+namespace Vmap.Sim.Bench;
 
 /// <summary>
 /// What the device code makes the nanoFramework interpreter do, counted deterministically on
@@ -23,33 +23,32 @@ public static class IlCounter
 
     private static readonly List<string> s_methods = new();
     private static readonly List<(string Name, bool Interface, bool Runtime)> s_sites = new();
-    private static long s_instructions;
-    private static int s_managed;
-    private static int s_interface;
-    private static int s_runtime;
-    private static List<string>? s_managedNames;
-    private static List<string>? s_runtimeNames;
-    private static Dictionary<string, long>? s_byMethod;
-
-    /// <summary>Counts only on the thread that measures (a purge thread or another test's allocator never adds to it).</summary>
-    [ThreadStatic]
-    private static bool t_on;
+    // Per thread: only the thread that measures counts (a purge thread, or another measurement
+    // on another thread, never adds to it).
+    [ThreadStatic] private static bool t_on;
+    [ThreadStatic] private static long t_instructions;
+    [ThreadStatic] private static int t_managed;
+    [ThreadStatic] private static int t_interface;
+    [ThreadStatic] private static int t_runtime;
+    [ThreadStatic] private static List<string>? t_managedNames;
+    [ThreadStatic] private static List<string>? t_runtimeNames;
+    [ThreadStatic] private static Dictionary<string, long>? t_byMethod;
 
     /// <summary>Called at every method entry of the rewritten assemblies.</summary>
     public static void Enter(int method)
     {
         if (!t_on) return;
-        s_managed++;
-        s_managedNames!.Add(s_methods[method]);
+        t_managed++;
+        t_managedNames!.Add(s_methods[method]);
     }
 
     /// <summary>Called at the start of every basic block of <paramref name="method"/> with its number of original IL instructions.</summary>
     public static void Block(int method, int instructions)
     {
         if (!t_on) return;
-        s_instructions += instructions;
+        t_instructions += instructions;
         string name = s_methods[method];
-        s_byMethod![name] = s_byMethod.GetValueOrDefault(name) + instructions;
+        t_byMethod![name] = t_byMethod.GetValueOrDefault(name) + instructions;
     }
 
     /// <summary>Called before every call site that leaves the managed code counted (an interface dispatch or a call into the runtime).</summary>
@@ -57,22 +56,22 @@ public static class IlCounter
     {
         if (!t_on) return;
         var (name, isInterface, isRuntime) = s_sites[site];
-        if (isInterface) s_interface++;
+        if (isInterface) t_interface++;
         if (isRuntime)
         {
-            s_runtime++;
-            s_runtimeNames!.Add(name);
+            t_runtime++;
+            t_runtimeNames!.Add(name);
         }
     }
 
     /// <summary>Counts what <paramref name="operation"/> makes the rewritten code do on this thread.</summary>
     public static Counts Measure(Action operation)
     {
-        s_instructions = 0;
-        s_managed = s_interface = s_runtime = 0;
-        s_managedNames = new List<string>();
-        s_runtimeNames = new List<string>();
-        s_byMethod = new Dictionary<string, long>();
+        t_instructions = 0;
+        t_managed = t_interface = t_runtime = 0;
+        t_managedNames = new List<string>();
+        t_runtimeNames = new List<string>();
+        t_byMethod = new Dictionary<string, long>();
         t_on = true;
         try
         {
@@ -82,7 +81,7 @@ public static class IlCounter
         {
             t_on = false;
         }
-        return new Counts(s_instructions, s_managed, s_interface, s_runtime, s_managedNames, s_runtimeNames, s_byMethod);
+        return new Counts(t_instructions, t_managed, t_interface, t_runtime, t_managedNames, t_runtimeNames, t_byMethod);
     }
 
     /// <summary>

@@ -1,0 +1,111 @@
+using System.Reflection;
+using Vmap.Hal;
+using Vmap.Sim.Boards;
+
+namespace Vmap.Sim.Bench;
+
+/// <summary>
+/// <c>bench interp</c>: what single operations cost the nanoFramework interpreter on a board's
+/// profile, counted exactly (<see cref="IlCounter"/>) on the firmware as the board runs it: the
+/// device HAL of a board without a native MMU module (a tick clock standing in for the ESP32's
+/// timer, thread cores, the managed page table, inline drains) and zones on with more than one
+/// core. Deterministic: the same build gives the same counts on any host, under any load.
+/// </summary>
+public static class InterpBench
+{
+    /// <summary>One measured operation.</summary>
+    public sealed record Operation(string Name, IlCounter.Counts Counts);
+
+    /// <summary>
+    /// Measures, on <paramref name="profile"/>: an allocation that hits its zone's cache and a
+    /// plain free (zones on; skipped on one core), a carve from the free tree and a purge of a
+    /// few lazy areas with no free neighbour (zones off, as one core runs). With
+    /// <paramref name="countDir"/>, counts the Vmap.Hal.dll and Vmap.dll there instead of this
+    /// build's (an older commit, to compare).
+    /// </summary>
+    public static List<Operation> Run(BoardProfile profile, string? countDir = null)
+    {
+        var ops = new List<Operation>();
+        VmapConfig config = profile.ToConfig();
+        if (config.Cores > 1 && config.SizeClassLimit > 0)
+        {
+            var a = new Counted(config, zones: true, countDir);
+            // Three one-page areas freed and purged: the purge hands them to the class's cache,
+            // so the measured allocation is a hit that leaves the class non-empty (the common case).
+            ulong[] warm = [a.Alloc(1), a.Alloc(1), a.Alloc(1)];
+            foreach (ulong w in warm) a.Free(w);
+            a.Purge();
+            ulong hit = 0;
+            ops.Add(new Operation("cache-hit alloc (1 page, zones on)", IlCounter.Measure(() => hit = a.Alloc(1))));
+            ops.Add(new Operation("plain free (zones on)", IlCounter.Measure(() => a.Free(hit))));
+        }
+
+        var b = new Counted(config, zones: false, countDir);
+        b.Alloc(1);
+        var areas = new List<ulong>();
+        ops.Add(new Operation("carve alloc (1 page, zones off)", IlCounter.Measure(() => areas.Add(b.Alloc(1)))));
+        if (config.Cores == 1)
+        {
+            ulong one = areas[0];
+            ops.Add(new Operation("plain free (zones off)", IlCounter.Measure(() => b.Free(one))));
+            areas.Clear();
+        }
+        // Every other area freed: each merges into the tree as a block of its own (an insert).
+        int lazy = Math.Min(PurgedAreas, config.SpanPages / (4 * (1 + config.GuardPages)));
+        while (areas.Count < 2 * lazy) areas.Add(b.Alloc(1));
+        for (int i = 0; i < areas.Count; i += 2) b.Free(areas[i]);
+        ops.Add(new Operation($"purge of {lazy} areas (zones off)", IlCounter.Measure(b.Purge)));
+        return ops;
+    }
+
+    /// <summary>Lazy areas the measured purge merges (fewer on a span too small for them).</summary>
+    public const int PurgedAreas = 8;
+
+    /// <summary>An allocator from the counted assemblies, driven through reflection (its types are not this build's).</summary>
+    private sealed class Counted
+    {
+        private readonly object _allocator;
+        private readonly MethodInfo _alloc;
+        private readonly MethodInfo _free;
+        private readonly MethodInfo _purge;
+        private readonly ulong _pageSize;
+
+        public Counted(VmapConfig profile, bool zones, string? countDir)
+        {
+            Assembly[] counted = IlCounter.LoadCounted(
+                countDir != null ? Path.Combine(countDir, "Vmap.Hal.dll") : typeof(Board).Assembly.Location,
+                countDir != null ? Path.Combine(countDir, "Vmap.dll") : typeof(Allocator).Assembly.Location);
+            Assembly hal = counted[0], vmap = counted[1];
+            object config = Activator.CreateInstance(vmap.GetType("Vmap.VmapConfig")!)!;
+            foreach (FieldInfo f in typeof(VmapConfig).GetFields(BindingFlags.Public | BindingFlags.Instance))
+                config.GetType().GetField(f.Name)?.SetValue(config, f.GetValue(profile)); // an older build may lack a setting
+            config.GetType().GetField(nameof(VmapConfig.Zones))!.SetValue(config, zones);
+            object New(string type, params object[] args) => Activator.CreateInstance(hal.GetType("Vmap.Hal." + type)!, args)!;
+            object board = New("Board", New("TickClock"), New("ThreadCores", profile.Cores), New("TableMmu", profile.SpanPages), New("InlineDrainRequests"));
+            _allocator = Activator.CreateInstance(vmap.GetType("Vmap.Allocator")!, board)!;
+            Type type = _allocator.GetType();
+            string status = type.GetMethod("Start")!.Invoke(_allocator, [config])!.ToString()!;
+            if (status != "Ok") throw new InvalidOperationException($"the counted allocator refused the profile: {status} ({type.GetProperty("ConfigProblem")?.GetValue(_allocator)})");
+            _alloc = type.GetMethod("Alloc", [typeof(ulong), typeof(ulong), typeof(int), typeof(ulong).MakeByRefType()])!;
+            _free = type.GetMethod("Free", [typeof(ulong)])!;
+            _purge = type.GetMethod("Purge")!;
+            _pageSize = (ulong)profile.PageSize;
+        }
+
+        public ulong Alloc(int pages)
+        {
+            object[] args = [(ulong)pages * _pageSize, _pageSize, 7, 0UL];
+            Check("alloc", _alloc.Invoke(_allocator, args));
+            return (ulong)args[3];
+        }
+
+        public void Free(ulong address) => Check("free", _free.Invoke(_allocator, [address]));
+
+        public void Purge() => Check("purge", _purge.Invoke(_allocator, null));
+
+        private static void Check(string what, object? status)
+        {
+            if (status?.ToString() != "Ok") throw new InvalidOperationException($"{what} failed while counting: {status}");
+        }
+    }
+}

@@ -88,20 +88,16 @@ internal sealed class AreaTree
         return m;
     }
 
-    /// <summary>Recomputes the augmented value from <paramref name="n"/> up to the root.</summary>
-    private void PropagateToRoot(int n) => UpdateUpward(n, false);
-
     /// <summary>
-    /// After <c>Size[n]</c> changed in place (the key order is unchanged): recomputes upwards,
-    /// stopping where an ancestor's value does not change, since nothing above it can.
+    /// Recomputes SubtreeMax from <paramref name="n"/> upwards: to the root (<paramref name="toRoot"/>,
+    /// after a removal changed the shape), or only while it changes, which is enough after
+    /// <c>Size[n]</c> changed in place (the key order unchanged): where an ancestor's value stays,
+    /// nothing above it can change. <see cref="ComputeMax"/> is written out: this runs once per level.
     /// </summary>
-    public void SizeChanged(int n) => UpdateUpward(n, true);
-
-    /// <summary>Recomputes SubtreeMax from <paramref name="n"/> upwards (<see cref="ComputeMax"/> written out: this runs once per level), to the root or, with <paramref name="untilUnchanged"/>, to the first ancestor whose value stays.</summary>
-    private void UpdateUpward(int n, bool untilUnchanged)
+    public void UpdateMaxUpward(int n, bool toRoot)
     {
         int[] aux = _aux;
-        int w = untilUnchanged ? 1 : 0;
+        int w = toRoot ? 0 : 1;
         while (n != Nil)
         {
             int m = _size[n];
@@ -109,7 +105,7 @@ internal sealed class AreaTree
             int r = aux[_right[n]];
             if (l > m) m = l;
             if (r > m) m = r;
-            if (untilUnchanged && aux[n] == m) break;
+            if (!toRoot && aux[n] == m) break;
             aux[n] = m;
             n = (_pc[n] & ParentBits) >> 1;
             w++;
@@ -230,7 +226,7 @@ internal sealed class AreaTree
         else _right[parent] = n;
         _aux[n] = _size[n];
         Work += w;
-        SizeChanged(parent);
+        UpdateMaxUpward(parent, false);
         Count++;
         InsertFixup(n);
     }
@@ -348,7 +344,7 @@ internal sealed class AreaTree
             CopyColor(y, z);
         }
         Count--;
-        PropagateToRoot(parent);
+        UpdateMaxUpward(parent, true);
         if (removedBlack) RemoveFixup(child, parent);
     }
 

@@ -264,7 +264,7 @@ internal sealed class FreeSpace
                 _start[block] = end; //  past pages no other block can own.
                 _size[block] -= pages;
                 Tags[end >> TagShift][end & TagMask] = block;
-                Tree.SizeChanged(block);
+                Tree.UpdateMaxUpward(block, false);
                 break;
 
             case FitType.RightEdge:
@@ -272,7 +272,7 @@ internal sealed class FreeSpace
                 // |<-rest->|VVVVVV|
                 _size[block] -= pages;
                 Tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
-                Tree.SizeChanged(block);
+                Tree.UpdateMaxUpward(block, false);
                 break;
 
             default:
@@ -281,7 +281,7 @@ internal sealed class FreeSpace
                 int blockEnd = _start[block] + _size[block];
                 _size[block] = start - _start[block];
                 Tags[(start - 1) >> TagShift][(start - 1) & TagMask] = block;
-                Tree.SizeChanged(block);
+                Tree.UpdateMaxUpward(block, false);
                 _start[spare] = end;
                 _size[spare] = blockEnd - end;
                 AddBlock(spare);
@@ -319,7 +319,7 @@ internal sealed class FreeSpace
             int last = end + _size[next] - 1;
             Tags[last >> TagShift][last & TagMask] = prev;
             Unlink(next);
-            Tree.SizeChanged(prev);
+            Tree.UpdateMaxUpward(prev, false);
             _pool.GiveLocked(next);
             _pool.GiveLocked(area);
         }
@@ -328,7 +328,7 @@ internal sealed class FreeSpace
             // |<-prev->|<-area->|   gap   |  ->  |<----- prev ----->|   gap   |
             _size[prev] += size;
             Tags[(end - 1) >> TagShift][(end - 1) & TagMask] = prev;
-            Tree.SizeChanged(prev);
+            Tree.UpdateMaxUpward(prev, false);
             _pool.GiveLocked(area);
         }
         else if (touchNext)
@@ -338,7 +338,7 @@ internal sealed class FreeSpace
             _start[next] = start;
             _size[next] += size;
             Tags[start >> TagShift][start & TagMask] = next;
-            Tree.SizeChanged(next);
+            Tree.UpdateMaxUpward(next, false);
             _pool.GiveLocked(area);
         }
         else

@@ -104,7 +104,9 @@ public static class IlCounter
         return loaded.ToArray();
     }
 
-    private sealed class CountedContext() : AssemblyLoadContext("counted", isCollectible: true)
+    // Not collectible: the stepping clock is a proxy type the runtime generates, which may not
+    // reference a collectible assembly. A run loads a few small copies and keeps them.
+    private sealed class CountedContext() : AssemblyLoadContext("counted", isCollectible: false)
     {
         public readonly Dictionary<string, Assembly> Own = new();
 

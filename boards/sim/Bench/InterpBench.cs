@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Reflection.Emit;
 using Vmap.Hal;
 using Vmap.Sim.Boards;
 
@@ -7,9 +8,9 @@ namespace Vmap.Sim.Bench;
 /// <summary>
 /// <c>bench interp</c>: what single operations cost the nanoFramework interpreter on a board's
 /// profile, counted exactly (<see cref="IlCounter"/>) on the firmware as the board runs it: the
-/// device HAL of a board without a native MMU module (a tick clock standing in for the ESP32's
-/// timer, thread cores, the managed page table, inline drains) and zones on with more than one
-/// core. Deterministic: the same build gives the same counts on any host, under any load.
+/// device HAL of a board without a native MMU module (thread cores, the managed page table,
+/// inline drains; a clock that steps 100 us per read, see SteppingClock) and zones on with more than
+/// one core. Deterministic: the same build gives the same counts on any host, under any load.
 /// </summary>
 public static class InterpBench
 {
@@ -61,6 +62,44 @@ public static class InterpBench
     /// <summary>Lazy areas the measured purge merges (fewer on a span too small for them).</summary>
     public const int PurgedAreas = 8;
 
+    /// <summary>
+    /// The board's clock for counting: every read is 100 us after the one before, so every
+    /// section measures the same and the meter's time-bucket steps take the same branches on
+    /// every run (a real clock's readings would make the counts vary by a few instructions).
+    /// Its reads count as interface dispatches at the call sites; its own code is the host's (a
+    /// board's timer read is one native call). Emitted at run time, because it implements the
+    /// counted build's IClock, which no assembly compiled here can name.
+    /// </summary>
+    private static object SteppingClock(Type iclock)
+    {
+        const long TicksPerSecond = 10_000_000, Step = TicksPerSecond / 10_000; // 100 us
+        AssemblyBuilder assembly;
+        using (System.Runtime.Loader.AssemblyLoadContext.EnterContextualReflection(iclock.Assembly))
+            assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("SteppingClock"), AssemblyBuilderAccess.Run);
+        TypeBuilder type = assembly.DefineDynamicModule("SteppingClock").DefineType("SteppingClock", TypeAttributes.Public | TypeAttributes.Sealed);
+        type.AddInterfaceImplementation(iclock);
+        FieldBuilder ticks = type.DefineField("_ticks", typeof(long), FieldAttributes.Private);
+        const MethodAttributes Implements = MethodAttributes.Public | MethodAttributes.Virtual | MethodAttributes.Final | MethodAttributes.NewSlot | MethodAttributes.HideBySig | MethodAttributes.SpecialName;
+        MethodBuilder getTicks = type.DefineMethod("get_Ticks", Implements, typeof(long), Type.EmptyTypes);
+        ILGenerator il = getTicks.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, ticks);
+        il.Emit(OpCodes.Ldc_I8, Step);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stfld, ticks);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, ticks);
+        il.Emit(OpCodes.Ret);
+        type.DefineMethodOverride(getTicks, iclock.GetProperty("Ticks")!.GetMethod!);
+        MethodBuilder getRate = type.DefineMethod("get_TicksPerSecond", Implements, typeof(long), Type.EmptyTypes);
+        il = getRate.GetILGenerator();
+        il.Emit(OpCodes.Ldc_I8, TicksPerSecond);
+        il.Emit(OpCodes.Ret);
+        type.DefineMethodOverride(getRate, iclock.GetProperty("TicksPerSecond")!.GetMethod!);
+        return Activator.CreateInstance(type.CreateType())!;
+    }
+
     /// <summary>An allocator from the counted assemblies, driven through reflection (its types are not this build's).</summary>
     private sealed class Counted
     {
@@ -81,7 +120,8 @@ public static class InterpBench
                 config.GetType().GetField(f.Name)?.SetValue(config, f.GetValue(profile)); // an older build may lack a setting
             config.GetType().GetField(nameof(VmapConfig.Zones))!.SetValue(config, zones);
             object New(string type, params object[] args) => Activator.CreateInstance(hal.GetType("Vmap.Hal." + type)!, args)!;
-            object board = New("Board", New("TickClock"), New("ThreadCores", profile.Cores), New("TableMmu", profile.SpanPages), New("InlineDrainRequests"));
+            object clock = SteppingClock(hal.GetType("Vmap.Hal.IClock")!);
+            object board = New("Board", clock, New("ThreadCores", profile.Cores), New("TableMmu", profile.SpanPages), New("InlineDrainRequests"));
             _allocator = Activator.CreateInstance(vmap.GetType("Vmap.Allocator")!, board)!;
             Type type = _allocator.GetType();
             string status = type.GetMethod("Start")!.Invoke(_allocator, [config])!.ToString()!;

@@ -18,9 +18,10 @@ public static class InterpBench
     public sealed record Operation(string Name, IlCounter.Counts Counts);
 
     /// <summary>
-    /// Measures, on <paramref name="profile"/>: an allocation that hits its zone's cache and a
-    /// plain free (zones on; skipped on one core), a carve from the free tree and a purge of a
-    /// few lazy areas with no free neighbour (zones off, as one core runs). With
+    /// Measures, on <paramref name="profile"/>: an allocation that hits its zone's cache, a plain
+    /// free and a cache miss that carves and refills (zones on; skipped on one core), a carve from
+    /// the free tree and a purge of a few lazy areas with no free neighbour (zones off, as one
+    /// core runs). With
     /// <paramref name="countDir"/>, counts the Vmap.Hal.dll and Vmap.dll there instead of this
     /// build's (an older commit, to compare).
     /// </summary>
@@ -39,6 +40,9 @@ public static class InterpBench
             ulong hit = 0;
             ops.Add(new Operation("cache-hit alloc (1 page, zones on)", IlCounter.Measure(() => hit = a.Alloc(1))));
             ops.Add(new Operation("plain free (zones on)", IlCounter.Measure(() => a.Free(hit))));
+            // A class nothing cached yet: the carve refills the class's cache in the same section.
+            int refillClass = Math.Min(2, config.SizeClassLimit);
+            ops.Add(new Operation($"cache-miss alloc with refill ({refillClass} pages, zones on)", IlCounter.Measure(() => a.Alloc(refillClass))));
         }
 
         var b = new Counted(config, zones: false, countDir);

@@ -163,10 +163,9 @@ public static class IlCounter
             }
         }
 
-        // What goes before each instruction: the method's entry, its block's size, a call site.
+        // What goes before each instruction: its block's size, a call site.
         var before = new Dictionary<Instruction, List<Instruction>>();
         List<Instruction> At(Instruction i) => before.TryGetValue(i, out var l) ? l : before[i] = new List<Instruction>();
-        At(code[0]).AddRange([Instruction.Create(OpCodes.Ldc_I4, methodId), Instruction.Create(OpCodes.Call, enter)]);
         for (int i = 0; i < code.Count; i++)
         {
             if (!leaders.Contains(code[i])) continue;
@@ -192,7 +191,7 @@ public static class IlCounter
                 siteId = s_sites.Count;
                 s_sites.Add((callee.DeclaringType.Name + "." + callee.Name, isInterface, isRuntime));
             }
-            // A prefixed call (constrained., tail., volatile.) is one instruction with its prefix.
+            // A prefix (constrained., tail.) must stay right before its call: count in front of both.
             Instruction at = i > 0 && code[i - 1].OpCode.OpCodeType == OpCodeType.Prefix ? code[i - 1] : ins;
             At(at).AddRange([Instruction.Create(OpCodes.Ldc_I4, siteId), Instruction.Create(OpCodes.Call, site)]);
         }
@@ -214,6 +213,11 @@ public static class IlCounter
                 last = next;
             }
         }
+        // The method's entry: fresh instructions in front of everything, which no branch names (a
+        // loop that starts at the first instruction must not count an entry per round).
+        Instruction first = body.Instructions[0];
+        il.InsertBefore(first, Instruction.Create(OpCodes.Ldc_I4, methodId));
+        il.InsertBefore(first, Instruction.Create(OpCodes.Call, enter));
         body.OptimizeMacros();
     }
 }
